@@ -1,0 +1,114 @@
+//! The HTTP layer: routing under the base path, body and origin checks, CORS, and turning handler
+//! results into responses.
+
+pub mod context;
+pub mod cookies;
+pub mod cors;
+pub mod csrf;
+pub mod origin;
+pub mod request;
+pub mod response;
+pub mod routes;
+
+use crate::app::{Drivers, Level};
+use crate::config::Config;
+use crate::error::{ApiError, Code};
+use crate::time::Millis;
+use context::Ctx;
+use http::header::HeaderValue;
+use http::Method;
+use request::Request;
+use response::{error_response, json_response, Response};
+use routes::Route;
+
+pub async fn handle(config: &Config, drivers: &Drivers, req: Request, now: Millis) -> Response {
+    let path = req.uri().path().to_string();
+    if path == "/health" {
+        return if req.method() == Method::GET {
+            json_response(
+                200,
+                &serde_json::json!({"status": "ok", "version": env!("PORTCULLIS_VERSION")}),
+            )
+        } else {
+            error_response(&ApiError::not_found())
+        };
+    }
+    let Some(route_path) = path
+        .strip_prefix(config.base_path.as_str())
+        .filter(|p| p.starts_with('/'))
+    else {
+        return error_response(&ApiError::not_found());
+    };
+
+    let origin = cors::trusted_request_origin(config, &req);
+    if cors::is_preflight(&req) {
+        let mut res = match &origin {
+            Some(o) => {
+                let mut res = response::empty(204);
+                cors::allow(&mut res, o, true);
+                res
+            }
+            None => error_response(&ApiError::new(403, Code::InvalidOrigin)),
+        };
+        cors::vary_on_origin(&mut res);
+        return res;
+    }
+
+    let mut ctx = Ctx::new(config, drivers, &req, now);
+    let result = match Route::resolve(req.method(), route_path) {
+        Ok(route) => dispatch(&mut ctx, route).await,
+        Err(e) => Err(e),
+    };
+    let mut res = match result {
+        Ok(reply) => reply.into_response(),
+        Err(err) => {
+            if err.status >= 500 {
+                ctx.log(
+                    Level::Error,
+                    &format!("{} {route_path} failed with {}", req.method(), err.status),
+                );
+            }
+            error_response(&err)
+        }
+    };
+    finish(&mut res, &ctx, origin.as_deref());
+    res
+}
+
+async fn dispatch(ctx: &mut Ctx<'_>, route: Route) -> Result<response::Reply, ApiError> {
+    if route.method() == Method::POST {
+        ctx.body = request::parse_body(ctx.req, ctx.config.max_body_bytes, route.accepts_form())?;
+        csrf::check_request_origin(ctx.config, ctx.req)?;
+        if route.is_login() {
+            csrf::check_login_csrf(ctx.config, ctx.req)?;
+        }
+        csrf::check_redirect_targets(ctx.config, ctx.body.as_ref(), &ctx.query)?;
+    }
+    route.run(ctx).await
+}
+
+/// Adds what every answer carries: the cookies set before success or failure, `set-auth-token`,
+/// and CORS for trusted origins.
+fn finish(res: &mut Response, ctx: &Ctx<'_>, origin: Option<&str>) {
+    let headers = res.headers_mut();
+    for line in &ctx.set_cookies {
+        if let Ok(v) = HeaderValue::from_str(line) {
+            headers.append(http::header::SET_COOKIE, v);
+        }
+    }
+    if let Some(token) = ctx
+        .auth_token
+        .as_deref()
+        .and_then(|t| HeaderValue::from_str(t).ok())
+    {
+        headers.insert("set-auth-token", token);
+        headers.insert(
+            "access-control-expose-headers",
+            HeaderValue::from_static(cors::EXPOSED_HEADERS),
+        );
+    }
+    if let Some(o) = origin {
+        cors::allow(res, o, false);
+    }
+    cors::vary_on_origin(res);
+}

@@ -1,0 +1,207 @@
+//! Request bodies and their fields: size cap, media types, JSON/form decoding, and field checks
+//! that answer with better-auth's `VALIDATION_ERROR` messages (`[body.email] …`).
+
+use crate::error::{ApiError, Code};
+use serde_json::{Map, Value};
+
+pub type Request = http::Request<Vec<u8>>;
+
+pub const JSON: &str = "application/json";
+pub const FORM: &str = "application/x-www-form-urlencoded";
+
+pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Decodes the body as JSON (or, where `allow_form`, as a form). An empty body is `None`.
+pub fn parse_body(
+    req: &Request,
+    max_bytes: usize,
+    allow_form: bool,
+) -> Result<Option<Value>, ApiError> {
+    let bytes = req.body();
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    if bytes.len() > max_bytes {
+        return Err(ApiError::with_message(
+            413,
+            Code::PayloadTooLarge,
+            format!("Request body is larger than {max_bytes} bytes"),
+        ));
+    }
+    let allowed = if allow_form {
+        format!("{FORM}, {JSON}")
+    } else {
+        JSON.to_string()
+    };
+    let content_type = header(req, "content-type").map(|ct| {
+        ct.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    });
+    let media = match content_type.as_deref() {
+        None | Some("") => {
+            return Err(ApiError::with_message(
+                415,
+                Code::UnsupportedMediaType,
+                format!("Content-Type is required. Allowed types: {allowed}"),
+            ))
+        }
+        Some(ct) if ct == JSON || (allow_form && ct == FORM) => ct.to_string(),
+        Some(ct) => {
+            return Err(ApiError::with_message(
+                415,
+                Code::UnsupportedMediaType,
+                format!("Content-Type \"{ct}\" is not allowed. Allowed types: {allowed}"),
+            ))
+        }
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        ApiError::with_message(400, Code::BadRequest, "Request body is not valid UTF-8")
+    })?;
+    if media == FORM {
+        let map: Map<String, Value> = form_urlencoded::parse(text.as_bytes())
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect();
+        return Ok(Some(Value::Object(map)));
+    }
+    serde_json::from_str(text)
+        .map(Some)
+        .map_err(|_| ApiError::new(400, Code::BadRequest))
+}
+
+/// Query string pairs, percent-decoded.
+pub fn query_pairs(req: &Request) -> Vec<(String, String)> {
+    req.uri()
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+fn type_name(v: Option<&Value>) -> &'static str {
+    match v {
+        None => "undefined",
+        Some(Value::Null) => "null",
+        Some(Value::Bool(_)) => "boolean",
+        Some(Value::Number(_)) => "number",
+        Some(Value::String(_)) => "string",
+        Some(Value::Array(_)) => "array",
+        Some(Value::Object(_)) => "object",
+    }
+}
+
+/// Reads typed fields from a body object, collecting every problem into one error.
+pub struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    issues: Vec<String>,
+}
+
+static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+
+impl<'a> Fields<'a> {
+    /// A required JSON object body (zod's `z.object`).
+    pub fn object(body: &'a Option<Value>) -> Result<Fields<'a>, ApiError> {
+        Fields::of(body, false, "object")
+    }
+
+    /// An object body that may be left out (an empty body counts as `{}`).
+    pub fn optional_object(body: &'a Option<Value>) -> Result<Fields<'a>, ApiError> {
+        Fields::of(body, true, "object")
+    }
+
+    /// A required free-form object body (zod's `z.record`).
+    pub fn record(body: &'a Option<Value>) -> Result<Fields<'a>, ApiError> {
+        Fields::of(body, false, "record")
+    }
+
+    fn of(body: &'a Option<Value>, optional: bool, kind: &str) -> Result<Fields<'a>, ApiError> {
+        match body {
+            Some(Value::Object(map)) => Ok(Fields {
+                map,
+                issues: Vec::new(),
+            }),
+            None if optional => Ok(Fields {
+                map: &EMPTY,
+                issues: Vec::new(),
+            }),
+            other => Err(ApiError::validation(format!(
+                "[body] Invalid input: expected {kind}, received {}",
+                type_name(other.as_ref())
+            ))),
+        }
+    }
+
+    pub fn raw(&self, name: &str) -> Option<&'a Value> {
+        self.map.get(name)
+    }
+
+    fn expected(&mut self, name: &str, kind: &str) {
+        self.issues.push(format!(
+            "[body.{name}] Invalid input: expected {kind}, received {}",
+            type_name(self.map.get(name))
+        ));
+    }
+
+    pub fn string(&mut self, name: &str) -> Option<String> {
+        match self.map.get(name) {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => {
+                self.expected(name, "string");
+                None
+            }
+        }
+    }
+
+    pub fn optional_string(&mut self, name: &str) -> Option<String> {
+        match self.map.get(name) {
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                self.expected(name, "string");
+                None
+            }
+        }
+    }
+
+    /// `Some(None)` when the field is an explicit `null`.
+    pub fn optional_nullable_string(&mut self, name: &str) -> Option<Option<String>> {
+        match self.map.get(name) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => Some(Some(s.clone())),
+            Some(_) => {
+                self.expected(name, "string");
+                None
+            }
+        }
+    }
+
+    /// Booleans; form bodies carry them as the strings `true` and `false`.
+    pub fn optional_bool(&mut self, name: &str) -> Option<bool> {
+        match self.map.get(name) {
+            None => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(Value::String(s)) if s == "true" => Some(true),
+            Some(Value::String(s)) if s == "false" => Some(false),
+            Some(_) => {
+                self.expected(name, "boolean");
+                None
+            }
+        }
+    }
+
+    pub fn issue(&mut self, name: &str, message: &str) {
+        self.issues.push(format!("[body.{name}] {message}"));
+    }
+
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.issues.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.issues.join("; ")))
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Session endpoints: `get-session`, `sign-out`, `list-sessions` and the three revocations.
+
+use crate::api::context::Ctx;
+use crate::api::request::Fields;
+use crate::api::response::Reply;
+use crate::auth::sessions::{self, ActiveSession, Source};
+use crate::error::{ApiError, Code};
+use crate::storage::sessions::{self as table, SessionRecord};
+use crate::time::{parse_iso, SECOND};
+use serde_json::{json, Value};
+
+/// better-auth's session JSON. `token` is the raw token for the caller's own session and the
+/// token's digest for the others, which `revoke-session` accepts in its place.
+fn session_json(record: &SessionRecord, token: &str) -> Value {
+    json!({
+        "id": record.id,
+        "expiresAt": record.expires_at,
+        "token": token,
+        "createdAt": record.created_at,
+        "updatedAt": record.updated_at,
+        "ipAddress": record.ip_address,
+        "userAgent": record.user_agent,
+        "userId": record.user_id,
+    })
+}
+
+fn no_store(reply: Reply) -> Reply {
+    reply
+        .header("cache-control", "no-store")
+        .header("pragma", "no-cache")
+}
+
+fn is_flag_set(ctx: &Ctx<'_>, name: &str) -> bool {
+    ctx.query(name).is_some_and(|v| !v.is_empty())
+}
+
+pub async fn get_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let Some(token) = ctx.presented_token() else {
+        return Ok(no_store(Reply::null()));
+    };
+    let sessions = ctx.sessions();
+    let Some(mut session) = sessions.find(&token, Source::Cache, ctx.now).await? else {
+        ctx.clear_session_cookies();
+        return Ok(no_store(Reply::null()));
+    };
+    let frozen = ctx.has_dont_remember() || is_flag_set(ctx, "disableRefresh");
+    if !frozen && sessions.needs_refresh(&session, ctx.now) {
+        if sessions.refresh(&mut session, ctx.now).await.is_err() {
+            ctx.clear_session_cookies();
+            return Err(ApiError::new(401, Code::FailedToGetSession));
+        }
+        ctx.set_session_cookie(&session.token, true);
+    }
+    Ok(no_store(Reply::json(
+        json!({"session": session_json(&session.record, &session.token), "user": session.user}),
+    )))
+}
+
+pub async fn sign_out(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    Fields::optional_object(&ctx.body)?;
+    let token = ctx.presented_token();
+    ctx.clear_session_cookies();
+    if let Some(token) = token {
+        ctx.sessions()
+            .revoke_digests(&[sessions::digest(&token)])
+            .await?;
+    }
+    Ok(Reply::json(json!({"success": true})))
+}
+
+/// Sessions older than `SESSION_FRESH_AGE` must sign in again before listing sessions.
+fn require_fresh(ctx: &Ctx<'_>, session: &ActiveSession) -> Result<(), ApiError> {
+    let fresh_age = ctx.config.session_fresh_age;
+    let created = parse_iso(&session.record.created_at).unwrap_or(0);
+    if fresh_age > 0 && ctx.now - created >= fresh_age * SECOND {
+        return Err(ApiError::new(403, Code::SessionNotFresh));
+    }
+    Ok(())
+}
+
+pub async fn list_sessions(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let current = ctx.require_session(Source::Cache).await?;
+    require_fresh(ctx, &current)?;
+    let list: Vec<Value> = ctx
+        .sessions()
+        .list(&current.user.id, ctx.now)
+        .await?
+        .iter()
+        .map(|r| {
+            let token = if r.token_digest == current.record.token_digest {
+                current.token.as_str()
+            } else {
+                r.token_digest.as_str()
+            };
+            session_json(r, token)
+        })
+        .collect();
+    Ok(Reply::json(list))
+}
+
+/// A `revoke-session` handle is either a raw token or, as `list-sessions` shows other sessions,
+/// the token's SHA-256 digest.
+fn handle_digest(handle: &str) -> String {
+    let is_digest = handle.len() == 64
+        && handle
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if is_digest {
+        handle.to_string()
+    } else {
+        sessions::digest(handle)
+    }
+}
+
+pub async fn revoke_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let mut f = Fields::object(&ctx.body)?;
+    let handle = f.string("token");
+    f.finish()?;
+    let Some(handle) = handle else {
+        return Err(ApiError::internal());
+    };
+    let current = ctx.require_session(Source::Durable).await?;
+    let target = handle_digest(&handle);
+    // Someone else's session, or an unknown one, is answered like a success and left alone.
+    let owned = table::find_by_digest(ctx.drivers.sql.as_ref(), &target)
+        .await?
+        .is_some_and(|s| s.user_id == current.user.id);
+    if owned {
+        ctx.sessions()
+            .revoke_digests(std::slice::from_ref(&target))
+            .await?;
+        if target == current.record.token_digest {
+            ctx.clear_session_cookies();
+        }
+    }
+    Ok(Reply::json(json!({"status": true})))
+}
+
+pub async fn revoke_sessions(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    Fields::optional_object(&ctx.body)?;
+    let current = ctx.require_session(Source::Durable).await?;
+    ctx.sessions().revoke_all(&current.user.id, None).await?;
+    ctx.clear_session_cookies();
+    Ok(Reply::json(json!({"status": true})))
+}
+
+pub async fn revoke_other_sessions(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    Fields::optional_object(&ctx.body)?;
+    let current = ctx.require_session(Source::Durable).await?;
+    ctx.sessions()
+        .revoke_all(&current.user.id, Some(&current.record.token_digest))
+        .await?;
+    Ok(Reply::json(json!({"status": true})))
+}

@@ -1,0 +1,54 @@
+//! `POST /sign-in/email`: checks the password (with equal work for unknown addresses) and opens a
+//! session.
+
+use crate::api::context::Ctx;
+use crate::api::request::Fields;
+use crate::api::response::Reply;
+use crate::auth::credentials::{self, check_not_too_long, Check};
+use crate::auth::validate::is_valid_email;
+use crate::error::{ApiError, Code};
+use crate::storage::users;
+use serde_json::json;
+
+pub async fn sign_in_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let mut f = Fields::object(&ctx.body)?;
+    let email = f.string("email");
+    let password = f.string("password");
+    let remember = f.optional_bool("rememberMe").unwrap_or(true);
+    let callback = f.optional_string("callbackURL").filter(|c| !c.is_empty());
+    f.finish()?;
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(ApiError::internal());
+    };
+    if !is_valid_email(&email) {
+        return Err(ApiError::new(400, Code::InvalidEmail));
+    }
+    check_not_too_long(ctx.config, &password)?;
+
+    let sql = ctx.drivers.sql.as_ref();
+    let user = users::find_by_email(sql, &email.to_lowercase()).await?;
+    let check = credentials::check(
+        sql,
+        ctx.drivers.kdf.as_ref(),
+        user.as_ref().map(|u| u.id.as_str()),
+        &password,
+    )
+    .await?;
+    let (Check::Valid(_), Some(user)) = (check, user) else {
+        return Err(ApiError::new(401, Code::InvalidEmailOrPassword));
+    };
+
+    let session = ctx
+        .sessions()
+        .create(&user, remember, ctx.client_ip(), ctx.user_agent(), ctx.now)
+        .await?;
+    ctx.set_session_cookie(&session.token, remember);
+    let reply = match callback {
+        Some(url) => {
+            Reply::json(json!({"redirect": true, "token": session.token, "url": url, "user": user}))
+                .header("location", url)
+        }
+        None => Reply::json(json!({"redirect": false, "token": session.token, "user": user})),
+    };
+    Ok(reply)
+}

@@ -1,0 +1,83 @@
+//! `App`: the configuration and the drivers, and the two entry points the platform calls.
+
+use crate::api;
+use crate::api::request::Request;
+use crate::api::response::{json_response, Response};
+use crate::config::{Config, ConfigError};
+use crate::crypto::password::PasswordKdf;
+use crate::storage::{Kv, Sql};
+use crate::time::Millis;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// Where the core writes its log lines (the Workers console in production).
+pub trait Log {
+    fn log(&self, level: Level, message: &str);
+}
+
+/// Everything outside the process the core talks to.
+pub struct Drivers {
+    pub sql: Box<dyn Sql>,
+    pub kv: Box<dyn Kv>,
+    pub kdf: Box<dyn PasswordKdf>,
+    pub log: Box<dyn Log>,
+}
+
+pub struct App {
+    config: Result<Config, ConfigError>,
+    drivers: Drivers,
+}
+
+impl App {
+    /// A misconfigured app still answers: every request gets a 500 and the log says why.
+    pub fn new(config: Result<Config, ConfigError>, drivers: Drivers) -> App {
+        App { config, drivers }
+    }
+
+    pub fn config(&self) -> Option<&Config> {
+        self.config.as_ref().ok()
+    }
+
+    /// The Cron Trigger: housekeeping that no request should pay for. Failures are logged.
+    pub async fn scheduled(&self, cron: &str, now: Millis) {
+        let log = self.drivers.log.as_ref();
+        match self
+            .drivers
+            .sql
+            .execute(crate::storage::sessions::delete_expired(
+                &crate::time::to_iso(now),
+            ))
+            .await
+        {
+            Ok(n) => log.log(
+                Level::Info,
+                &format!("[cron {cron}] removed {n} expired sessions"),
+            ),
+            Err(e) => log.log(
+                Level::Error,
+                &format!("[cron {cron}] removing expired sessions failed: {e}"),
+            ),
+        }
+    }
+
+    pub async fn handle(&self, req: Request, now: Millis) -> Response {
+        match &self.config {
+            Ok(config) => api::handle(config, &self.drivers, req, now).await,
+            Err(e) => {
+                self.drivers.log.log(
+                    Level::Error,
+                    &format!("[config] portcullis is misconfigured: {e}"),
+                );
+                json_response(
+                    500,
+                    &serde_json::json!({"message": "The authentication service is misconfigured", "code": "INTERNAL_SERVER_ERROR"}),
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Email/password credentials: the length policy and checking a password against a user's
+//! credential account without revealing, through timing, whether the account exists.
+
+use crate::config::Config;
+use crate::crypto::password::{self, PasswordKdf};
+use crate::error::{ApiError, Code};
+use crate::storage::accounts::{self, CredentialAccount};
+use crate::storage::Sql;
+
+use super::validate::password_length;
+
+/// better-auth's length rule for a new password (UTF-16 code units).
+pub fn check_new_password(config: &Config, password: &str) -> Result<(), ApiError> {
+    let len = password_length(password);
+    if len < config.password_min_length {
+        return Err(ApiError::new(400, Code::PasswordTooShort));
+    }
+    check_not_too_long(config, password)
+}
+
+/// Over-long passwords are refused before any hashing work (a cheap denial-of-service otherwise).
+pub fn check_not_too_long(config: &Config, password: &str) -> Result<(), ApiError> {
+    if password_length(password) > config.password_max_length {
+        return Err(ApiError::new(400, Code::PasswordTooLong));
+    }
+    Ok(())
+}
+
+pub enum Check {
+    /// The password matches this credential account.
+    Valid(CredentialAccount),
+    Invalid,
+    /// The user has no credential account, or it has no password.
+    NoCredential,
+}
+
+/// Verifies `password` for `user_id`. When there is nothing to check against, the same hashing
+/// work is done anyway, so a miss takes as long as a hit.
+pub async fn check(
+    sql: &dyn Sql,
+    kdf: &dyn PasswordKdf,
+    user_id: Option<&str>,
+    password: &str,
+) -> Result<Check, ApiError> {
+    let account = match user_id {
+        Some(id) => accounts::credential_for_user(sql, id).await?,
+        None => None,
+    };
+    let Some(stored) = account.as_ref().and_then(|a| a.password.clone()) else {
+        password::burn_equivalent_work(kdf, password);
+        return Ok(Check::NoCredential);
+    };
+    match (password::verify(kdf, password, &stored)?, account) {
+        (true, Some(account)) => Ok(Check::Valid(account)),
+        _ => Ok(Check::Invalid),
+    }
+}

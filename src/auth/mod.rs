@@ -1,0 +1,5 @@
+//! Authentication domain logic: sessions, credentials and the rules for user input.
+
+pub mod credentials;
+pub mod sessions;
+pub mod validate;

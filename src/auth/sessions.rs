@@ -1,0 +1,241 @@
+//! Sessions: D1 is the durable record, KV the fast read path; both keyed by the SHA-256 digest of
+//! the token. Sensitive operations read D1 only; revocation removes both.
+
+use crate::config::Config;
+use crate::crypto::{random, sha256_hex};
+use crate::error::ApiError;
+use crate::storage::sessions::{self as table, SessionRecord};
+use crate::storage::users::{self, User};
+use crate::storage::{Kv, Sql, Statement, StorageError, KV_MIN_TTL_SECONDS};
+use crate::time::{parse_iso, to_iso, Millis, SECOND};
+use serde::{Deserialize, Serialize};
+
+/// Lifetime of a session created with `rememberMe: false`.
+pub const DONT_REMEMBER_SECONDS: i64 = 86_400;
+pub const TOKEN_LEN: usize = 32;
+
+/// Where a lookup may read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// KV first, D1 on a miss: for reading the session.
+    Cache,
+    /// D1 only: for revocation, password changes and deletion, which must not trust a stale cache.
+    Durable,
+}
+
+/// A session found for a request: its raw token (from the request), its record and its user.
+#[derive(Debug, Clone)]
+pub struct ActiveSession {
+    pub token: String,
+    pub record: SessionRecord,
+    pub user: User,
+}
+
+/// A session about to be stored; its insert statement can join a larger batch.
+pub struct NewSession {
+    pub token: String,
+    pub record: SessionRecord,
+}
+
+impl NewSession {
+    pub fn insert(&self) -> Statement {
+        table::insert(&self.record)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedSession {
+    session: SessionRecord,
+    user: User,
+}
+
+pub struct Sessions<'a> {
+    pub sql: &'a dyn Sql,
+    pub kv: &'a dyn Kv,
+    pub config: &'a Config,
+}
+
+pub fn digest(token: &str) -> String {
+    sha256_hex(token.as_bytes())
+}
+
+fn kv_key(digest: &str) -> String {
+    format!("session:{digest}")
+}
+
+fn expires_ms(record: &SessionRecord) -> Millis {
+    parse_iso(&record.expires_at).unwrap_or(0)
+}
+
+impl Sessions<'_> {
+    pub fn new_session(
+        &self,
+        user_id: &str,
+        remember: bool,
+        ip: &str,
+        user_agent: &str,
+        now: Millis,
+    ) -> Result<NewSession, ApiError> {
+        let token = random::alphanumeric(TOKEN_LEN)?;
+        let lifetime = if remember {
+            self.config.session_expires_in
+        } else {
+            DONT_REMEMBER_SECONDS
+        };
+        let record = SessionRecord {
+            id: random::alphanumeric(32)?,
+            token_digest: digest(&token),
+            user_id: user_id.to_string(),
+            expires_at: to_iso(now + lifetime * SECOND),
+            created_at: to_iso(now),
+            updated_at: to_iso(now),
+            ip_address: Some(ip.to_string()),
+            user_agent: Some(user_agent.to_string()),
+        };
+        Ok(NewSession { token, record })
+    }
+
+    /// Stores a session on its own (when it does not join a larger batch) and caches it.
+    pub async fn create(
+        &self,
+        user: &User,
+        remember: bool,
+        ip: &str,
+        user_agent: &str,
+        now: Millis,
+    ) -> Result<NewSession, ApiError> {
+        let session = self.new_session(&user.id, remember, ip, user_agent, now)?;
+        self.sql.execute(session.insert()).await?;
+        self.cache(&session.record, user, now).await;
+        Ok(session)
+    }
+
+    /// Writes the KV entry for a stored session. A failed cache write only costs a D1 read later.
+    pub async fn cache(&self, record: &SessionRecord, user: &User, now: Millis) {
+        let remaining = (expires_ms(record) - now) / SECOND;
+        let ttl = (remaining.max(0) as u64).max(KV_MIN_TTL_SECONDS);
+        if let Ok(value) = serde_json::to_string(&CachedSession {
+            session: record.clone(),
+            user: user.clone(),
+        }) {
+            let _ = self
+                .kv
+                .put(&kv_key(&record.token_digest), &value, ttl)
+                .await;
+        }
+    }
+
+    /// The live session for `token`, or `None` (unknown, expired or revoked).
+    pub async fn find(
+        &self,
+        token: &str,
+        source: Source,
+        now: Millis,
+    ) -> Result<Option<ActiveSession>, StorageError> {
+        let digest = digest(token);
+        if source == Source::Cache {
+            if let Ok(Some(raw)) = self.kv.get(&kv_key(&digest)).await {
+                if let Ok(cached) = serde_json::from_str::<CachedSession>(&raw) {
+                    if expires_ms(&cached.session) > now {
+                        return Ok(Some(ActiveSession {
+                            token: token.to_string(),
+                            record: cached.session,
+                            user: cached.user,
+                        }));
+                    }
+                }
+            }
+        }
+        let Some(record) = table::find_by_digest(self.sql, &digest).await? else {
+            return Ok(None);
+        };
+        if expires_ms(&record) <= now {
+            self.revoke_digests(&[digest]).await?;
+            return Ok(None);
+        }
+        let Some(user) = users::find_by_id(self.sql, &record.user_id).await? else {
+            return Ok(None);
+        };
+        self.cache(&record, &user, now).await;
+        Ok(Some(ActiveSession {
+            token: token.to_string(),
+            record,
+            user,
+        }))
+    }
+
+    /// Whether the session's last refresh is at least `SESSION_UPDATE_AGE` old (better-auth's rule).
+    pub fn needs_refresh(&self, session: &ActiveSession, now: Millis) -> bool {
+        let c = self.config;
+        expires_ms(&session.record) - c.session_expires_in * SECOND + c.session_update_age * SECOND
+            <= now
+    }
+
+    /// Slides the expiry to a full lifetime from now, in D1 and KV.
+    pub async fn refresh(
+        &self,
+        session: &mut ActiveSession,
+        now: Millis,
+    ) -> Result<(), StorageError> {
+        session.record.expires_at = to_iso(now + self.config.session_expires_in * SECOND);
+        session.record.updated_at = to_iso(now);
+        let r = &session.record;
+        self.sql
+            .execute(table::extend(&r.token_digest, &r.expires_at, &r.updated_at))
+            .await?;
+        self.cache(r, &session.user, now).await;
+        Ok(())
+    }
+
+    /// Every unexpired session of the user, from D1.
+    pub async fn list(
+        &self,
+        user_id: &str,
+        now: Millis,
+    ) -> Result<Vec<SessionRecord>, StorageError> {
+        let all = table::list_for_user(self.sql, user_id).await?;
+        Ok(all.into_iter().filter(|s| expires_ms(s) > now).collect())
+    }
+
+    /// Deletes sessions from D1, then from KV. A KV delete that fails is an error: the session
+    /// would otherwise keep working from the cache.
+    pub async fn revoke_digests(&self, digests: &[String]) -> Result<(), StorageError> {
+        if digests.is_empty() {
+            return Ok(());
+        }
+        self.sql
+            .batch(digests.iter().map(|d| table::delete_by_digest(d)).collect())
+            .await?;
+        self.forget_cached(digests).await
+    }
+
+    /// Drops KV entries whose D1 rows are already gone (or going in the caller's batch).
+    pub async fn forget_cached(&self, digests: &[String]) -> Result<(), StorageError> {
+        for d in digests {
+            let key = kv_key(d);
+            if self.kv.delete(&key).await.is_err() {
+                self.kv.delete(&key).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Revokes every session of the user except `keep` (a token digest).
+    pub async fn revoke_all(&self, user_id: &str, keep: Option<&str>) -> Result<(), StorageError> {
+        let digests: Vec<String> = table::list_for_user(self.sql, user_id)
+            .await?
+            .into_iter()
+            .map(|s| s.token_digest)
+            .filter(|d| Some(d.as_str()) != keep)
+            .collect();
+        self.revoke_digests(&digests).await
+    }
+
+    /// Rewrites the user copy inside every cached session of the user, after a profile change.
+    pub async fn refresh_cached_user(&self, user: &User, now: Millis) -> Result<(), StorageError> {
+        for record in self.list(&user.id, now).await? {
+            self.cache(&record, user, now).await;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,258 @@
+//! Every Worker var and secret, parsed and validated once, under the names better-auth users know.
+
+use std::fmt;
+use thiserror::Error;
+
+use crate::api::origin::{Origin, OriginPattern};
+
+#[derive(Debug, Clone, Error, PartialEq)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("BETTER_AUTH_SECRET must be at least {MIN_SECRET_LEN} characters long")]
+    WeakSecret,
+    #[error("{name} is not valid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// A value that never appears in `Debug` output or logs.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub secret: Secret,
+    /// Origin of `BETTER_AUTH_URL`; its scheme decides `Secure` and the `__Secure-` cookie prefix.
+    pub base_origin: Origin,
+    pub base_path: String,
+    /// The base URL's origin followed by every `TRUSTED_ORIGINS` entry.
+    pub trusted_origins: Vec<OriginPattern>,
+    pub session_expires_in: i64,
+    pub session_update_age: i64,
+    pub session_fresh_age: i64,
+    pub password_min_length: usize,
+    pub password_max_length: usize,
+    pub delete_user_enabled: bool,
+    pub max_body_bytes: usize,
+}
+
+impl Config {
+    pub fn secure_cookies(&self) -> bool {
+        self.base_origin.is_https()
+    }
+
+    pub fn is_trusted_origin(&self, origin: &Origin) -> bool {
+        self.trusted_origins.iter().any(|p| p.matches(origin))
+    }
+
+    /// Reads configuration through `lookup(name)`; empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let secret = get("BETTER_AUTH_SECRET").ok_or(ConfigError::Missing("BETTER_AUTH_SECRET"))?;
+        if secret.chars().count() < MIN_SECRET_LEN {
+            return Err(ConfigError::WeakSecret);
+        }
+        let base_url = get("BETTER_AUTH_URL").ok_or(ConfigError::Missing("BETTER_AUTH_URL"))?;
+        let (base_origin, path) =
+            Origin::parse_url(&base_url).ok_or_else(|| ConfigError::Invalid {
+                name: "BETTER_AUTH_URL",
+                reason: format!("{base_url:?} is not an absolute http(s) URL"),
+            })?;
+        let base_path = match path.trim_end_matches('/') {
+            "" => "/api/auth".to_string(),
+            p => p.to_string(),
+        };
+
+        let mut trusted_origins = vec![OriginPattern::Exact(base_origin.clone())];
+        for entry in get("TRUSTED_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            trusted_origins.push(OriginPattern::parse(entry).ok_or_else(|| {
+                ConfigError::Invalid {
+                    name: "TRUSTED_ORIGINS",
+                    reason: format!("{entry:?} is not an origin such as https://app.example.com"),
+                }
+            })?);
+        }
+
+        let number =
+            |name: &'static str, default: i64, min: i64, max: i64| -> Result<i64, ConfigError> {
+                match get(name) {
+                    None => Ok(default),
+                    Some(v) => match v.parse::<i64>() {
+                        Ok(n) if (min..=max).contains(&n) => Ok(n),
+                        _ => Err(ConfigError::Invalid {
+                            name,
+                            reason: format!(
+                                "expected a whole number from {min} to {max}, got {v:?}"
+                            ),
+                        }),
+                    },
+                }
+            };
+        // A cookie's Max-Age may not exceed 400 days.
+        let session_expires_in = number("SESSION_EXPIRES_IN", 7 * 86_400, 60, 400 * 86_400)?;
+        let session_update_age = number("SESSION_UPDATE_AGE", 86_400, 0, session_expires_in)?;
+        let session_fresh_age = number("SESSION_FRESH_AGE", 86_400, 0, 400 * 86_400)?;
+        let password_min_length = number("PASSWORD_MIN_LENGTH", 8, 1, 1024)? as usize;
+        let password_max_length =
+            number("PASSWORD_MAX_LENGTH", 128, password_min_length as i64, 1024)? as usize;
+        let max_body_bytes = number("MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024)? as usize;
+        let delete_user_enabled = match get("DELETE_USER_ENABLED").as_deref() {
+            None | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(v) => {
+                return Err(ConfigError::Invalid {
+                    name: "DELETE_USER_ENABLED",
+                    reason: format!("expected true or false, got {v:?}"),
+                })
+            }
+        };
+
+        Ok(Config {
+            secret: Secret(secret),
+            base_origin,
+            base_path,
+            trusted_origins,
+            session_expires_in,
+            session_update_age,
+            session_fresh_age,
+            password_min_length,
+            password_max_length,
+            delete_user_enabled,
+            max_body_bytes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_better_auth() {
+        let c = config(&[
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("BETTER_AUTH_URL", "http://127.0.0.1:8787"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.session_expires_in, c.session_update_age),
+            (604_800, 86_400)
+        );
+        assert_eq!((c.password_min_length, c.password_max_length), (8, 128));
+        assert_eq!(c.base_path, "/api/auth");
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn https_base_url_means_secure_cookies_and_trusted_origin() {
+        let c = config(&[
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("BETTER_AUTH_URL", "https://auth.example.com/api/auth"),
+        ])
+        .unwrap();
+        assert!(c.secure_cookies());
+        assert!(c.is_trusted_origin(&Origin::parse("https://auth.example.com").unwrap()));
+        assert!(!c.is_trusted_origin(&Origin::parse("http://auth.example.com").unwrap()));
+    }
+
+    #[test]
+    fn missing_or_weak_secret_is_an_error_never_a_default() {
+        assert_eq!(
+            config(&[("BETTER_AUTH_URL", "http://x.test")]).unwrap_err(),
+            ConfigError::Missing("BETTER_AUTH_SECRET")
+        );
+        assert_eq!(
+            config(&[
+                ("BETTER_AUTH_SECRET", "short"),
+                ("BETTER_AUTH_URL", "http://x.test")
+            ])
+            .unwrap_err(),
+            ConfigError::WeakSecret
+        );
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let c = config(&[
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("BETTER_AUTH_URL", "http://x.test"),
+        ])
+        .unwrap();
+        assert!(!format!("{c:?}").contains(SECRET));
+    }
+
+    #[test]
+    fn trusted_origins_are_parsed_and_bad_entries_rejected() {
+        let base = [
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("BETTER_AUTH_URL", "http://x.test"),
+        ];
+        let c = config(&[
+            base[0],
+            base[1],
+            (
+                "TRUSTED_ORIGINS",
+                " http://127.0.0.1:5173 , https://*.example.com",
+            ),
+        ])
+        .unwrap();
+        assert!(c.is_trusted_origin(&Origin::parse("http://127.0.0.1:5173").unwrap()));
+        assert!(c.is_trusted_origin(&Origin::parse("https://app.example.com").unwrap()));
+        assert!(!c.is_trusted_origin(&Origin::parse("https://example.com.evil.test").unwrap()));
+        assert!(matches!(
+            config(&[base[0], base[1], ("TRUSTED_ORIGINS", "not a url")]),
+            Err(ConfigError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_rejected() {
+        let err = config(&[
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("BETTER_AUTH_URL", "http://x.test"),
+            ("SESSION_EXPIRES_IN", "-5"),
+        ]);
+        assert!(matches!(
+            err,
+            Err(ConfigError::Invalid {
+                name: "SESSION_EXPIRES_IN",
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,139 @@
+//! Every failure as an HTTP answer: better-auth's `{"message","code"}` bodies, mapped once here.
+
+use crate::crypto::{password::PasswordError, random::RandomError};
+use crate::storage::StorageError;
+
+macro_rules! codes {
+    ($($variant:ident => $code:literal, $message:literal;)*) => {
+        /// better-auth's error codes with their default messages.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Code { $($variant),* }
+
+        impl Code {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code),* }
+            }
+            pub fn message(self) -> &'static str {
+                match self { $(Code::$variant => $message),* }
+            }
+        }
+    };
+}
+
+codes! {
+    UserNotFound => "USER_NOT_FOUND", "User not found";
+    FailedToCreateUser => "FAILED_TO_CREATE_USER", "Failed to create user";
+    FailedToCreateSession => "FAILED_TO_CREATE_SESSION", "Failed to create session";
+    FailedToGetSession => "FAILED_TO_GET_SESSION", "Failed to get session";
+    InvalidPassword => "INVALID_PASSWORD", "Invalid password";
+    InvalidEmail => "INVALID_EMAIL", "Invalid email";
+    InvalidEmailOrPassword => "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password";
+    PasswordTooShort => "PASSWORD_TOO_SHORT", "Password too short";
+    PasswordTooLong => "PASSWORD_TOO_LONG", "Password too long";
+    UserAlreadyExistsUseAnotherEmail => "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL", "User already exists. Use another email.";
+    EmailCanNotBeUpdated => "EMAIL_CAN_NOT_BE_UPDATED", "Email can not be updated";
+    CredentialAccountNotFound => "CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found";
+    SessionExpired => "SESSION_EXPIRED", "Session expired. Re-authenticate to perform this action.";
+    UserAlreadyHasPassword => "USER_ALREADY_HAS_PASSWORD", "User already has a password. Provide that to delete the account.";
+    CrossSiteNavigationLoginBlocked => "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED", "Cross-site navigation login blocked. This request appears to be a CSRF attack.";
+    SessionNotFresh => "SESSION_NOT_FRESH", "Session is not fresh";
+    InvalidOrigin => "INVALID_ORIGIN", "Invalid origin";
+    InvalidCallbackUrl => "INVALID_CALLBACK_URL", "Invalid callbackURL";
+    InvalidRedirectUrl => "INVALID_REDIRECT_URL", "Invalid redirectURL";
+    InvalidErrorCallbackUrl => "INVALID_ERROR_CALLBACK_URL", "Invalid errorCallbackURL";
+    InvalidNewUserCallbackUrl => "INVALID_NEW_USER_CALLBACK_URL", "Invalid newUserCallbackURL";
+    MissingOrNullOrigin => "MISSING_OR_NULL_ORIGIN", "Missing or null Origin";
+    ValidationError => "VALIDATION_ERROR", "Validation Error";
+    MethodNotAllowedDeferSessionRequired => "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED", "POST method requires deferSessionRefresh to be enabled in session config";
+    Unauthorized => "UNAUTHORIZED", "Unauthorized";
+    BadRequest => "BAD_REQUEST", "Invalid JSON in request body";
+    UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type";
+    PayloadTooLarge => "PAYLOAD_TOO_LARGE", "Request body is too large";
+    InternalServerError => "INTERNAL_SERVER_ERROR", "Internal Server Error";
+    ServiceUnavailable => "SERVICE_UNAVAILABLE", "The service is temporarily unavailable";
+}
+
+/// An HTTP error answer. `body: None` answers with an empty body (better-auth's bare 404).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub body: Option<ErrorBody>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorBody {
+    pub code: Option<&'static str>,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: u16, code: Code) -> ApiError {
+        ApiError::with_message(status, code, code.message())
+    }
+
+    pub fn with_message(status: u16, code: Code, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            body: Some(ErrorBody {
+                code: Some(code.as_str()),
+                message: message.into(),
+            }),
+        }
+    }
+
+    /// An error with a message and no code, as better-auth sends for a few checks.
+    pub fn message_only(status: u16, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            body: Some(ErrorBody {
+                code: None,
+                message: message.into(),
+            }),
+        }
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError {
+            status: 404,
+            body: None,
+        }
+    }
+
+    pub fn validation(message: impl Into<String>) -> ApiError {
+        ApiError::with_message(400, Code::ValidationError, message)
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(401, Code::Unauthorized)
+    }
+
+    pub fn internal() -> ApiError {
+        ApiError::new(500, Code::InternalServerError)
+    }
+
+    pub fn code(&self) -> Option<&'static str> {
+        self.body.as_ref().and_then(|b| b.code)
+    }
+}
+
+/// Failures of our own making: logged by the caller, answered without detail.
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> ApiError {
+        match e {
+            StorageError::Unavailable(_) => ApiError::new(503, Code::ServiceUnavailable),
+            _ => ApiError::internal(),
+        }
+    }
+}
+
+impl From<PasswordError> for ApiError {
+    fn from(_: PasswordError) -> ApiError {
+        ApiError::internal()
+    }
+}
+
+impl From<RandomError> for ApiError {
+    fn from(_: RandomError) -> ApiError {
+        ApiError::internal()
+    }
+}

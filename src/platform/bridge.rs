@@ -1,0 +1,70 @@
+//! `worker::Request` ⇄ `http::Request<Vec<u8>>` and `http::Response<Vec<u8>>` ⇄ `worker::Response`.
+//! Hand-written and fallible: a malformed header from a client is a 400, never a panic.
+
+use crate::api::response::{error_response, Response as HttpResponse};
+use crate::error::{ApiError, Code};
+use http::{HeaderName, HeaderValue};
+use worker::{Headers, Request, Response};
+
+/// Converts a request, refusing bodies over `max_body` (by `Content-Length` before reading).
+pub async fn to_http(
+    mut req: Request,
+    max_body: usize,
+) -> Result<http::Request<Vec<u8>>, HttpResponse> {
+    let bad =
+        |message: &str| error_response(&ApiError::with_message(400, Code::BadRequest, message));
+    let too_large = || {
+        error_response(&ApiError::with_message(
+            413,
+            Code::PayloadTooLarge,
+            format!("Request body is larger than {max_body} bytes"),
+        ))
+    };
+    // The raw URL string: `req.url()` would pull the url crate and its IDNA tables into the wasm.
+    let mut builder = http::Request::builder()
+        .method(req.method().as_ref())
+        .uri(req.inner().url());
+    let Some(headers) = builder.headers_mut() else {
+        return Err(bad("Malformed request"));
+    };
+    for (name, value) in req.headers().entries() {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| bad("Malformed request header name"))?;
+        let value =
+            HeaderValue::from_str(&value).map_err(|_| bad("Malformed request header value"))?;
+        headers.append(name, value);
+    }
+    let declared = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max_body) {
+        return Err(too_large());
+    }
+    let body = req
+        .bytes()
+        .await
+        .map_err(|_| bad("The request body could not be read"))?;
+    if body.len() > max_body {
+        return Err(too_large());
+    }
+    builder.body(body).map_err(|_| bad("Malformed request"))
+}
+
+pub fn from_http(res: HttpResponse) -> worker::Result<Response> {
+    let (parts, body) = res.into_parts();
+    let headers = Headers::new();
+    for (name, value) in parts.headers.iter() {
+        // Values were built from strings, so they are visible ASCII; anything else is dropped.
+        if let Ok(v) = value.to_str() {
+            headers.append(name.as_str(), v)?;
+        }
+    }
+    let status = parts.status.as_u16();
+    let response = if body.is_empty() {
+        Response::empty()?
+    } else {
+        Response::from_bytes(body)?
+    };
+    Ok(response.with_status(status).with_headers(headers))
+}

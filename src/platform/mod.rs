@@ -1,0 +1,84 @@
+//! The Workers runtime edge: the only module that names the `worker` crate. It turns bindings into
+//! drivers, requests into `http` values and back, and events into calls on `App`.
+
+mod bridge;
+mod d1;
+mod kv;
+mod log;
+mod scrypt;
+
+use crate::app::{App, Drivers, Level, Log};
+use crate::config::{Config, ConfigError};
+use std::cell::OnceCell;
+use worker::{Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
+
+thread_local! {
+    /// Vars and secrets do not change within an isolate: parse and validate them once.
+    static CONFIG: OnceCell<Result<Config, ConfigError>> = const { OnceCell::new() };
+}
+
+fn config(env: &Env) -> Result<Config, ConfigError> {
+    CONFIG.with(|cell| {
+        cell.get_or_init(|| {
+            Config::from_lookup(|name| {
+                env.var(name)
+                    .map(|v| v.to_string())
+                    .or_else(|_| env.secret(name).map(|s| s.to_string()))
+                    .ok()
+            })
+        })
+        .clone()
+    })
+}
+
+fn drivers(env: &Env) -> Result<Drivers, String> {
+    let db = env
+        .d1("DB")
+        .map_err(|e| format!("the D1 binding DB is missing: {e}"))?;
+    let store = env
+        .kv("KV")
+        .map_err(|e| format!("the KV binding KV is missing: {e}"))?;
+    Ok(Drivers {
+        sql: Box::new(d1::D1Sql(db)),
+        kv: Box::new(kv::WorkersKv(store)),
+        kdf: Box::new(scrypt::NativeScrypt),
+        log: Box::new(log::Console),
+    })
+}
+
+fn now() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let config = config(&env);
+    let drivers = match drivers(&env) {
+        Ok(d) => d,
+        Err(message) => {
+            log::Console.log(Level::Error, &format!("[config] {message}"));
+            return bridge::from_http(crate::api::response::json_response(
+                500,
+                &serde_json::json!({"message": "The authentication service is misconfigured", "code": "INTERNAL_SERVER_ERROR"}),
+            ));
+        }
+    };
+    let max_body = config
+        .as_ref()
+        .map(|c| c.max_body_bytes)
+        .unwrap_or(64 * 1024);
+    let app = App::new(config, drivers);
+    let response = match bridge::to_http(req, max_body).await {
+        Ok(request) => app.handle(request, now()).await,
+        Err(rejection) => rejection,
+    };
+    bridge::from_http(response)
+}
+
+pub async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let drivers = match drivers(&env) {
+        Ok(d) => d,
+        Err(message) => return log::Console.log(Level::Error, &format!("[cron] {message}")),
+    };
+    let app = App::new(config(&env), drivers);
+    app.scheduled(&event.cron(), now()).await;
+}

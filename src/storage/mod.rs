@@ -1,0 +1,136 @@
+//! Storage: the small `Sql` and `Kv` driver traits and the repositories written once on top of
+//! them. D1 and Workers KV implement the traits in production; rusqlite (with the same
+//! migrations) and an in-memory map implement them for native tests.
+
+pub mod accounts;
+pub mod dates;
+pub mod memory_kv;
+pub mod migrations;
+pub mod sessions;
+pub mod users;
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StorageError {
+    /// A UNIQUE or other constraint refused the write.
+    #[error("constraint violated: {0}")]
+    Conflict(String),
+    /// The binding could not be reached (outage, misconfiguration).
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage query failed: {0}")]
+    Query(String),
+    #[error("unexpected row shape: {0}")]
+    Decode(String),
+}
+
+/// A bound SQL parameter. Every value reaches the database as a parameter, never as SQL text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Text(String),
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Text(s)
+    }
+}
+impl From<&String> for Value {
+    fn from(s: &String) -> Value {
+        Value::Text(s.clone())
+    }
+}
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Integer(n)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Integer(b as i64)
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub sql: &'static str,
+    pub params: Vec<Value>,
+}
+
+impl Statement {
+    pub fn new(sql: &'static str, params: Vec<Value>) -> Statement {
+        Statement { sql, params }
+    }
+}
+
+/// A result row: column name to JSON value (text, number or null).
+pub type Row = serde_json::Map<String, serde_json::Value>;
+
+#[async_trait(?Send)]
+pub trait Sql {
+    async fn query(&self, stmt: Statement) -> Result<Vec<Row>, StorageError>;
+    /// Runs one statement and returns the number of rows it changed.
+    async fn execute(&self, stmt: Statement) -> Result<u64, StorageError>;
+    /// Runs the statements as one transaction: all of them or none. Returns the changes of each.
+    async fn batch(&self, stmts: Vec<Statement>) -> Result<Vec<u64>, StorageError>;
+}
+
+/// An eventually consistent key-value cache with expiry.
+#[async_trait(?Send)]
+pub trait Kv {
+    async fn get(&self, key: &str) -> Result<Option<String>, StorageError>;
+    /// Stores `value` for `ttl_seconds` (callers pass at least 60, Workers KV's minimum).
+    async fn put(&self, key: &str, value: &str, ttl_seconds: u64) -> Result<(), StorageError>;
+    async fn delete(&self, key: &str) -> Result<(), StorageError>;
+}
+
+/// Minimum TTL Workers KV accepts.
+pub const KV_MIN_TTL_SECONDS: u64 = 60;
+
+pub async fn query_one<T: DeserializeOwned>(
+    sql: &dyn Sql,
+    stmt: Statement,
+) -> Result<Option<T>, StorageError> {
+    match sql.query(stmt).await?.into_iter().next() {
+        Some(row) => decode(row).map(Some),
+        None => Ok(None),
+    }
+}
+
+pub async fn query_all<T: DeserializeOwned>(
+    sql: &dyn Sql,
+    stmt: Statement,
+) -> Result<Vec<T>, StorageError> {
+    sql.query(stmt).await?.into_iter().map(decode).collect()
+}
+
+fn decode<T: DeserializeOwned>(row: Row) -> Result<T, StorageError> {
+    serde_json::from_value(serde_json::Value::Object(row))
+        .map_err(|e| StorageError::Decode(e.to_string()))
+}
+
+/// SQLite booleans are 0/1 integers; D1 may hand them over as floats.
+pub(crate) fn bool_from_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    use serde::Deserialize;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => Ok(b),
+        serde_json::Value::Number(n) => Ok(n.as_f64().unwrap_or(0.0) != 0.0),
+        serde_json::Value::String(s) => Ok(s == "1" || s == "true"),
+        _ => Ok(false),
+    }
+}
