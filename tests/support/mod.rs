@@ -1,0 +1,338 @@
+//! Native test harness: `App` over rusqlite (with the real D1 migrations) and the in-memory KV,
+//! a stepped clock, and a small client that keeps cookies like a browser.
+#![allow(dead_code)]
+
+use async_trait::async_trait;
+use portcullis::app::{App, Drivers, Level, Log};
+use portcullis::config::Config;
+use portcullis::crypto::password::RustScrypt;
+use portcullis::storage::memory_kv::MemoryKv;
+use portcullis::storage::migrations::MIGRATIONS;
+use portcullis::storage::{Row, Sql, Statement, StorageError, Value};
+use portcullis::time::Millis;
+use rusqlite::types::ValueRef;
+use rusqlite::Connection;
+use serde_json::Value as Json;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+pub const SECRET: &str = "test-secret-that-is-long-enough-for-hmac-0123456789";
+pub const BASE: &str = "http://127.0.0.1:8787";
+pub const SPA: &str = "http://127.0.0.1:5173";
+pub const START: Millis = 1_767_225_600_000; // 2026-01-01T00:00:00.000Z
+
+/// rusqlite behind `Sql`, shared so tests can inspect the database directly.
+#[derive(Clone)]
+pub struct Sqlite(pub Rc<RefCell<Connection>>);
+
+impl Sqlite {
+    pub fn migrated() -> Sqlite {
+        let conn = Connection::open_in_memory().expect("in-memory sqlite");
+        conn.execute_batch("PRAGMA foreign_keys = ON;")
+            .expect("pragma");
+        for (_, sql) in MIGRATIONS {
+            conn.execute_batch(sql).expect("migration applies");
+        }
+        Sqlite(Rc::new(RefCell::new(conn)))
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.0
+            .borrow()
+            .query_row(sql, [], |r| r.get(0))
+            .expect("count query")
+    }
+
+    pub fn exec(&self, sql: &str) {
+        self.0.borrow().execute_batch(sql).expect("exec");
+    }
+}
+
+fn to_sql(v: &Value) -> rusqlite::types::Value {
+    match v {
+        Value::Null => rusqlite::types::Value::Null,
+        Value::Integer(n) => rusqlite::types::Value::Integer(*n),
+        Value::Text(s) => rusqlite::types::Value::Text(s.clone()),
+    }
+}
+
+fn error(e: rusqlite::Error) -> StorageError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => StorageError::Conflict(e.to_string()),
+        _ => StorageError::Query(e.to_string()),
+    }
+}
+
+fn run(conn: &Connection, stmt: &Statement) -> Result<u64, StorageError> {
+    let params: Vec<_> = stmt.params.iter().map(to_sql).collect();
+    conn.execute(stmt.sql, rusqlite::params_from_iter(params))
+        .map(|n| n as u64)
+        .map_err(error)
+}
+
+#[async_trait(?Send)]
+impl Sql for Sqlite {
+    async fn query(&self, stmt: Statement) -> Result<Vec<Row>, StorageError> {
+        let conn = self.0.borrow();
+        let mut prepared = conn.prepare(stmt.sql).map_err(error)?;
+        let names: Vec<String> = prepared.column_names().map(|s| s.to_string()).collect();
+        let params: Vec<_> = stmt.params.iter().map(to_sql).collect();
+        let mut rows = prepared
+            .query(rusqlite::params_from_iter(params))
+            .map_err(error)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(error)? {
+            let mut map = Row::new();
+            for (i, name) in names.iter().enumerate() {
+                let value = match row.get_ref(i).map_err(error)? {
+                    ValueRef::Null => Json::Null,
+                    ValueRef::Integer(n) => Json::from(n),
+                    ValueRef::Real(f) => Json::from(f),
+                    ValueRef::Text(t) => Json::String(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(_) => Json::Null,
+                };
+                map.insert(name.clone(), value);
+            }
+            out.push(map);
+        }
+        Ok(out)
+    }
+
+    async fn execute(&self, stmt: Statement) -> Result<u64, StorageError> {
+        run(&self.0.borrow(), &stmt)
+    }
+
+    async fn batch(&self, stmts: Vec<Statement>) -> Result<Vec<u64>, StorageError> {
+        let mut conn = self.0.borrow_mut();
+        let tx = conn.transaction().map_err(error)?;
+        let mut changes = Vec::new();
+        for stmt in &stmts {
+            changes.push(run(&tx, stmt)?);
+        }
+        tx.commit().map_err(error)?;
+        Ok(changes)
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct Captured(pub Rc<RefCell<Vec<(Level, String)>>>);
+
+impl Log for Captured {
+    fn log(&self, level: Level, message: &str) {
+        self.0.borrow_mut().push((level, message.to_string()));
+    }
+}
+
+pub struct TestApp {
+    pub app: App,
+    pub sql: Sqlite,
+    pub kv: MemoryKv,
+    pub clock: Rc<Cell<Millis>>,
+    pub logs: Captured,
+}
+
+pub fn vars(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v = vec![
+        ("BETTER_AUTH_SECRET".to_string(), SECRET.to_string()),
+        ("BETTER_AUTH_URL".to_string(), BASE.to_string()),
+        ("TRUSTED_ORIGINS".to_string(), SPA.to_string()),
+    ];
+    for (k, val) in extra {
+        v.retain(|(name, _)| name != k);
+        v.push((k.to_string(), val.to_string()));
+    }
+    v
+}
+
+impl TestApp {
+    pub fn new() -> TestApp {
+        TestApp::with_vars(&[])
+    }
+
+    pub fn with_vars(extra: &[(&str, &str)]) -> TestApp {
+        let vars = vars(extra);
+        let config = Config::from_lookup(|name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        });
+        TestApp::with_config(config)
+    }
+
+    pub fn with_config(config: Result<Config, portcullis::config::ConfigError>) -> TestApp {
+        let clock = Rc::new(Cell::new(START));
+        let sql = Sqlite::migrated();
+        let kv = MemoryKv::with_clock(clock.clone());
+        let logs = Captured::default();
+        let drivers = Drivers {
+            sql: Box::new(sql.clone()),
+            kv: Box::new(kv.clone()),
+            kdf: Box::new(RustScrypt),
+            log: Box::new(logs.clone()),
+        };
+        TestApp {
+            app: App::new(config, drivers),
+            sql,
+            kv,
+            clock,
+            logs,
+        }
+    }
+
+    pub fn advance(&self, ms: Millis) {
+        self.clock.set(self.clock.get() + ms);
+    }
+
+    pub fn send(&self, req: http::Request<Vec<u8>>) -> Response {
+        let res = futures::executor::block_on(self.app.handle(req, self.clock.get()));
+        Response(res)
+    }
+
+    pub fn client(&self) -> Client<'_> {
+        Client {
+            app: self,
+            cookies: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+}
+
+pub struct Response(pub http::Response<Vec<u8>>);
+
+impl Response {
+    pub fn status(&self) -> u16 {
+        self.0.status().as_u16()
+    }
+    pub fn json(&self) -> Json {
+        serde_json::from_slice(self.0.body())
+            .unwrap_or_else(|_| panic!("not JSON: {:?}", String::from_utf8_lossy(self.0.body())))
+    }
+    pub fn body_is_empty(&self) -> bool {
+        self.0.body().is_empty()
+    }
+    pub fn code(&self) -> String {
+        self.json()["code"].as_str().unwrap_or_default().to_string()
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.0
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap_or_default().to_string())
+    }
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.0
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap_or_default().to_string())
+            .collect()
+    }
+    /// Asserts a better-auth error answer.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(
+            self.status(),
+            status,
+            "body: {}",
+            String::from_utf8_lossy(self.0.body())
+        );
+        assert_eq!(self.code(), code);
+    }
+}
+
+/// A client that keeps the cookies it is given, as a browser on the base origin would.
+pub struct Client<'a> {
+    pub app: &'a TestApp,
+    pub cookies: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Client<'_> {
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn request(&mut self, method: &str, path: &str, body: Option<Json>) -> Response {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(format!("{BASE}{path}"));
+        for (k, v) in &self.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            builder = builder
+                .header("cookie", jar.join("; "))
+                .header("origin", BASE);
+        }
+        let bytes = match body {
+            Some(b) => {
+                builder = builder.header("content-type", "application/json");
+                serde_json::to_vec(&b).expect("json")
+            }
+            None => Vec::new(),
+        };
+        let res = self.app.send(builder.body(bytes).expect("request"));
+        for line in res.set_cookies() {
+            let pair = line.split(';').next().unwrap_or_default();
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            self.cookies.retain(|(n, _)| n != name);
+            if !line.contains("Max-Age=0") {
+                self.cookies.push((name.to_string(), value.to_string()));
+            }
+        }
+        res
+    }
+
+    pub fn get(&mut self, path: &str) -> Response {
+        self.request("GET", path, None)
+    }
+
+    pub fn post(&mut self, path: &str, body: Json) -> Response {
+        self.request("POST", path, Some(body))
+    }
+
+    pub fn sign_up(&mut self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/auth/sign-up/email",
+            serde_json::json!({"name": "Test User", "email": email, "password": password}),
+        )
+    }
+
+    pub fn sign_in(&mut self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/auth/sign-in/email",
+            serde_json::json!({"email": email, "password": password}),
+        )
+    }
+
+    pub fn session(&mut self) -> Json {
+        self.get("/api/auth/get-session").json()
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// A raw request with explicit headers and body bytes.
+pub fn raw(
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> http::Request<Vec<u8>> {
+    let mut b = http::Request::builder()
+        .method(method)
+        .uri(format!("{BASE}{path}"));
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    b.body(body.to_vec()).expect("request")
+}
