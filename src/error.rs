@@ -49,6 +49,7 @@ codes! {
     BadRequest => "BAD_REQUEST", "Invalid JSON in request body";
     UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type";
     PayloadTooLarge => "PAYLOAD_TOO_LARGE", "Request body is too large";
+    HeadersTooLarge => "REQUEST_HEADER_FIELDS_TOO_LARGE", "Request headers are too large";
     InternalServerError => "INTERNAL_SERVER_ERROR", "Internal Server Error";
     ServiceUnavailable => "SERVICE_UNAVAILABLE", "The service is temporarily unavailable";
 }

@@ -129,6 +129,30 @@ fn malformed_bodies_are_clean_400s() {
 }
 
 #[test]
+fn oversized_header_sections_are_431() {
+    let t = TestApp::new();
+    let filler = "a".repeat(40 * 1024);
+    let res = t.send(raw(
+        "GET",
+        "/api/auth/get-session",
+        &[("x-filler", &filler)],
+        b"",
+    ));
+    res.assert_error(431, "REQUEST_HEADER_FIELDS_TOO_LARGE");
+    let cookie = format!("better-auth.session_token={}", "b".repeat(8 * 1024));
+    assert_eq!(
+        t.send(raw(
+            "GET",
+            "/api/auth/get-session",
+            &[("cookie", &cookie)],
+            b""
+        ))
+        .status(),
+        200
+    );
+}
+
+#[test]
 fn preflight_from_a_trusted_origin_is_allowed() {
     let t = TestApp::new();
     let res = t.send(raw(

@@ -22,8 +22,16 @@ create index "verification_identifier_idx" on "verification" ("identifier");
 "#;
 
 fn statements(sql: &str) -> Vec<String> {
-    let without_comments: String = sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
-    without_comments.split(';').map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|s| !s.is_empty()).collect()
+    let without_comments: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    without_comments
+        .split(';')
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 #[test]
@@ -44,13 +52,24 @@ fn migrations_are_ordered_and_apply_cleanly() {
 }
 
 fn user(id: &str, email: &str) -> User {
-    User { id: id.into(), name: "n".into(), email: email.into(), email_verified: false, image: None, created_at: "2026-01-01T00:00:00.000Z".into(), updated_at: "2026-01-01T00:00:00.000Z".into() }
+    User {
+        id: id.into(),
+        name: "n".into(),
+        email: email.into(),
+        email_verified: false,
+        image: None,
+        created_at: "2026-01-01T00:00:00.000Z".into(),
+        updated_at: "2026-01-01T00:00:00.000Z".into(),
+    }
 }
 
 #[test]
 fn a_failing_batch_writes_nothing() {
     let db = Sqlite::migrated();
-    let batch = vec![users::insert(&user("u1", "a@example.com")), Statement::new(r#"insert into "nope" values (1)"#, vec![])];
+    let batch = vec![
+        users::insert(&user("u1", "a@example.com")),
+        Statement::new(r#"insert into "nope" values (1)"#, vec![]),
+    ];
     assert!(block_on(db.batch(batch)).is_err());
     assert_eq!(db.count(r#"select count(*) from "user""#), 0);
 }
@@ -68,6 +87,9 @@ fn dates_stored_as_epoch_milliseconds_or_plain_text_read_back_as_iso() {
     let db = Sqlite::migrated();
     db.exec(r#"insert into "user" values ('d1', 'Drizzle', 'd@example.com', 1, null, 1735689600000, '2025-01-01 00:00:00')"#);
     let u = block_on(users::find_by_id(&db, "d1")).unwrap().unwrap();
-    assert_eq!((u.created_at.as_str(), u.updated_at.as_str()), ("2025-01-01T00:00:00.000Z", "2025-01-01T00:00:00.000Z"));
+    assert_eq!(
+        (u.created_at.as_str(), u.updated_at.as_str()),
+        ("2025-01-01T00:00:00.000Z", "2025-01-01T00:00:00.000Z")
+    );
     assert!(u.email_verified);
 }

@@ -21,7 +21,19 @@ use request::Request;
 use response::{error_response, json_response, Response};
 use routes::Route;
 
+/// Far above what browsers send (their cookies stop near 4 KB each), far below what would cost
+/// us: larger header sections are refused before any work.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
 pub async fn handle(config: &Config, drivers: &Drivers, req: Request, now: Millis) -> Response {
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return error_response(&ApiError::new(431, Code::HeadersTooLarge));
+    }
     let path = req.uri().path().to_string();
     if path == "/health" {
         return if req.method() == Method::GET {

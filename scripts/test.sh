@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `npm test`: set up, then every test: lint, native unit and integration tests, the wasm build,
+# and the end-to-end suites (HTTP, better-auth's client, headless Chromium) against wrangler dev.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ROOT"
+started=$(date +%s)
+
+bash scripts/setup.sh
+if ! command -v chromium > /dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) > /dev/null
+  else
+    echo "Chromium is needed for the browser tests: run 'sudo apt-get install -y chromium'." >&2
+    exit 1
+  fi
+fi
+
+echo "== lint"
+cargo fmt --all -- --check
+cargo clippy --all-targets -q -- -D warnings
+cargo clippy --all-targets -q --target wasm32-unknown-unknown -- -D warnings
+
+echo "== native tests"
+cargo test -q
+
+echo "== wasm build"
+bash scripts/build.sh > /dev/null
+raw=$(stat -c %s build/index_bg.wasm); gz=$(gzip -9 -c build/index_bg.wasm | wc -c)
+echo "build/index_bg.wasm: $raw bytes raw, $gz bytes gzip -9"
+
+echo "== end-to-end"
+bash scripts/e2e.sh
+echo "npm test finished in $(( $(date +%s) - started )) s"
