@@ -33,6 +33,15 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Which scrypt implementation hashes passwords on Workers (same output either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordHasher {
+    /// The Rust `scrypt` crate compiled into the Worker (with wasm SIMD).
+    Wasm,
+    /// workerd's BoringSSL scrypt through `node:crypto`.
+    NodeCrypto,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub secret: Secret,
@@ -48,6 +57,7 @@ pub struct Config {
     pub password_max_length: usize,
     pub delete_user_enabled: bool,
     pub max_body_bytes: usize,
+    pub password_hasher: PasswordHasher,
 }
 
 impl Config {
@@ -131,6 +141,17 @@ impl Config {
             }
         };
 
+        let password_hasher = match get("PASSWORD_HASHER").as_deref() {
+            None | Some("wasm") => PasswordHasher::Wasm,
+            Some("node-crypto") => PasswordHasher::NodeCrypto,
+            Some(v) => {
+                return Err(ConfigError::Invalid {
+                    name: "PASSWORD_HASHER",
+                    reason: format!("expected wasm or node-crypto, got {v:?}"),
+                })
+            }
+        };
+
         Ok(Config {
             secret: Secret(secret),
             base_origin,
@@ -143,6 +164,7 @@ impl Config {
             password_max_length,
             delete_user_enabled,
             max_body_bytes,
+            password_hasher,
         })
     }
 }
@@ -176,6 +198,24 @@ mod tests {
         assert_eq!((c.password_min_length, c.password_max_length), (8, 128));
         assert_eq!(c.base_path, "/api/auth");
         assert!(!c.secure_cookies());
+        assert_eq!(c.password_hasher, PasswordHasher::Wasm);
+    }
+
+    #[test]
+    fn the_password_hasher_is_chosen_by_name() {
+        let base = [
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("BETTER_AUTH_URL", "http://x.test"),
+        ];
+        let c = config(&[base[0], base[1], ("PASSWORD_HASHER", "node-crypto")]).unwrap();
+        assert_eq!(c.password_hasher, PasswordHasher::NodeCrypto);
+        assert!(matches!(
+            config(&[base[0], base[1], ("PASSWORD_HASHER", "md5")]),
+            Err(ConfigError::Invalid {
+                name: "PASSWORD_HASHER",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -8,7 +8,7 @@ mod log;
 mod scrypt;
 
 use crate::app::{App, Drivers, Level, Log};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, PasswordHasher};
 use std::cell::OnceCell;
 use worker::{Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
@@ -31,7 +31,11 @@ fn config(env: &Env) -> Result<Config, ConfigError> {
     })
 }
 
-fn drivers(env: &Env) -> Result<Drivers, String> {
+fn drivers(env: &Env, config: &Result<Config, ConfigError>) -> Result<Drivers, String> {
+    let hasher = config
+        .as_ref()
+        .map(|c| c.password_hasher)
+        .unwrap_or(PasswordHasher::Wasm);
     let db = env
         .d1("DB")
         .map_err(|e| format!("the D1 binding DB is missing: {e}"))?;
@@ -41,7 +45,7 @@ fn drivers(env: &Env) -> Result<Drivers, String> {
     Ok(Drivers {
         sql: Box::new(d1::D1Sql(db)),
         kv: Box::new(kv::WorkersKv(store)),
-        kdf: Box::new(scrypt::NativeScrypt),
+        kdf: scrypt::for_hasher(hasher),
         log: Box::new(log::Console),
     })
 }
@@ -52,7 +56,7 @@ fn now() -> i64 {
 
 pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let config = config(&env);
-    let drivers = match drivers(&env) {
+    let drivers = match drivers(&env, &config) {
         Ok(d) => d,
         Err(message) => {
             log::Console.log(Level::Error, &format!("[config] {message}"));
@@ -75,10 +79,11 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
 }
 
 pub async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let drivers = match drivers(&env) {
+    let config = config(&env);
+    let drivers = match drivers(&env, &config) {
         Ok(d) => d,
         Err(message) => return log::Console.log(Level::Error, &format!("[cron] {message}")),
     };
-    let app = App::new(config(&env), drivers);
+    let app = App::new(config, drivers);
     app.scheduled(&event.cron(), now()).await;
 }

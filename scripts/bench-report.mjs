@@ -1,0 +1,16 @@
+// Reads the benchmark's JSON lines and prints them with ratios against the floors of the same run.
+const lines = (await new Response(process.stdin).text()).trim().split("\n").map((l) => JSON.parse(l));
+const find = (where, what) => lines.find((l) => l.where === where && l.what.startsWith(what))?.ms;
+const nativeScrypt = find("native", "scrypt");
+console.log("where                    what                          median ms   ratio");
+for (const l of lines) {
+  let ratio = "";
+  if (l.what.startsWith("failed sign-in")) {
+    const floor = find(l.where, "GET /ok");
+    const hash = l.ms - floor;
+    ratio = `${(l.ms / floor).toFixed(1)}x the /ok floor; hash ≈ ${hash.toFixed(1)} ms = ${(hash / nativeScrypt).toFixed(2)}x native Rust scrypt`;
+  } else if (l.what.startsWith("scrypt")) {
+    ratio = `${(l.ms / find("native", "HMAC")).toFixed(0)}x one HMAC`;
+  }
+  console.log(`${l.where.padEnd(24)} ${l.what.padEnd(29)} ${(l.ms < 0.01 ? l.ms.toExponential(2) : l.ms.toFixed(3)).padStart(9)}   ${ratio}`);
+}
