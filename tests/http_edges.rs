@@ -152,6 +152,18 @@ fn oversized_header_sections_are_431() {
     );
 }
 
+#[track_caller]
+fn assert_cors_allowed(res: &Response, origin: &str) {
+    assert_eq!(
+        res.header("access-control-allow-origin").as_deref(),
+        Some(origin)
+    );
+    assert_eq!(
+        res.header("access-control-allow-credentials").as_deref(),
+        Some("true")
+    );
+}
+
 #[test]
 fn preflight_from_a_trusted_origin_is_allowed() {
     let t = TestApp::new();
@@ -166,14 +178,7 @@ fn preflight_from_a_trusted_origin_is_allowed() {
         b"",
     ));
     assert_eq!(res.status(), 204);
-    assert_eq!(
-        res.header("access-control-allow-origin").as_deref(),
-        Some(SPA)
-    );
-    assert_eq!(
-        res.header("access-control-allow-credentials").as_deref(),
-        Some("true")
-    );
+    assert_cors_allowed(&res, SPA);
     let headers = res
         .header("access-control-allow-headers")
         .unwrap()
@@ -231,14 +236,7 @@ fn actual_responses_to_trusted_origins_carry_credentials_and_exposed_headers() {
             .as_bytes(),
     ));
     assert_eq!(res.status(), 200);
-    assert_eq!(
-        res.header("access-control-allow-origin").as_deref(),
-        Some(SPA)
-    );
-    assert_eq!(
-        res.header("access-control-allow-credentials").as_deref(),
-        Some("true")
-    );
+    assert_cors_allowed(&res, SPA);
     assert_eq!(
         res.header("access-control-expose-headers").as_deref(),
         Some("set-auth-token, set-auth-jwt")

@@ -55,3 +55,17 @@ pub async fn check(
         _ => Ok(Check::Invalid),
     }
 }
+
+/// [`check`] for a signed-in user confirming an action: the account, or better-auth's errors.
+pub async fn require_password(
+    sql: &dyn Sql,
+    kdf: &dyn PasswordKdf,
+    user_id: &str,
+    password: &str,
+) -> Result<CredentialAccount, ApiError> {
+    match check(sql, kdf, Some(user_id), password).await? {
+        Check::Valid(account) => Ok(account),
+        Check::Invalid => Err(ApiError::new(400, Code::InvalidPassword)),
+        Check::NoCredential => Err(ApiError::new(400, Code::CredentialAccountNotFound)),
+    }
+}

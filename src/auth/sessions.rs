@@ -220,14 +220,19 @@ impl Sessions<'_> {
         Ok(())
     }
 
-    /// Revokes every session of the user except `keep` (a token digest).
-    pub async fn revoke_all(&self, user_id: &str, keep: Option<&str>) -> Result<(), StorageError> {
-        let digests: Vec<String> = table::list_for_user(self.sql, user_id)
+    /// Token digests of every session of the user in D1, expired ones included.
+    pub async fn digests_of(&self, user_id: &str) -> Result<Vec<String>, StorageError> {
+        Ok(table::list_for_user(self.sql, user_id)
             .await?
             .into_iter()
             .map(|s| s.token_digest)
-            .filter(|d| Some(d.as_str()) != keep)
-            .collect();
+            .collect())
+    }
+
+    /// Revokes every session of the user except `keep` (a token digest).
+    pub async fn revoke_all(&self, user_id: &str, keep: Option<&str>) -> Result<(), StorageError> {
+        let mut digests = self.digests_of(user_id).await?;
+        digests.retain(|d| Some(d.as_str()) != keep);
         self.revoke_digests(&digests).await
     }
 

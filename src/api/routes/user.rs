@@ -3,7 +3,7 @@
 use crate::api::context::Ctx;
 use crate::api::request::Fields;
 use crate::api::response::Reply;
-use crate::auth::credentials::{self, check_new_password, check_not_too_long, Check};
+use crate::auth::credentials::{self, check_new_password, check_not_too_long};
 use crate::auth::sessions::{ActiveSession, Source};
 use crate::auth::validate::is_valid_name;
 use crate::crypto::password;
@@ -64,11 +64,7 @@ pub async fn change_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let sql = ctx.drivers.sql.as_ref();
     let kdf = ctx.drivers.kdf.as_ref();
     let account =
-        match credentials::check(sql, kdf, Some(&session.user.id), &current_password).await? {
-            Check::Valid(account) => account,
-            Check::Invalid => return Err(ApiError::new(400, Code::InvalidPassword)),
-            Check::NoCredential => return Err(ApiError::new(400, Code::CredentialAccountNotFound)),
-        };
+        credentials::require_password(sql, kdf, &session.user.id, &current_password).await?;
     let now_iso = to_iso(ctx.now);
     let set_password =
         accounts::set_password(&account.id, &password::hash(kdf, &new_password)?, &now_iso);
@@ -79,11 +75,7 @@ pub async fn change_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
 
     // Every session dies, the current one included, and a new one replaces it: all in one batch.
     let sessions = ctx.sessions();
-    let old: Vec<String> = session_table::list_for_user(sql, &session.user.id)
-        .await?
-        .into_iter()
-        .map(|s| s.token_digest)
-        .collect();
+    let old = sessions.digests_of(&session.user.id).await?;
     let remember = !ctx.has_dont_remember();
     let fresh = sessions.new_session(
         &session.user.id,
@@ -120,30 +112,19 @@ pub async fn delete_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     match password {
         Some(password) => {
             check_not_too_long(ctx.config, &password)?;
-            match credentials::check(
+            credentials::require_password(
                 sql,
                 ctx.drivers.kdf.as_ref(),
-                Some(&session.user.id),
+                &session.user.id,
                 &password,
             )
-            .await?
-            {
-                Check::Valid(_) => {}
-                Check::Invalid => return Err(ApiError::new(400, Code::InvalidPassword)),
-                Check::NoCredential => {
-                    return Err(ApiError::new(400, Code::CredentialAccountNotFound))
-                }
-            }
+            .await?;
         }
         None => require_passwordless_deletion(ctx, &session).await?,
     }
 
     let sessions = ctx.sessions();
-    let digests: Vec<String> = session_table::list_for_user(sql, &session.user.id)
-        .await?
-        .into_iter()
-        .map(|s| s.token_digest)
-        .collect();
+    let digests = sessions.digests_of(&session.user.id).await?;
     sql.batch(users::delete(&session.user.id)).await?;
     sessions.forget_cached(&digests).await?;
     ctx.clear_session_cookies();
