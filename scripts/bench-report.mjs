@@ -5,10 +5,12 @@ const nativeScrypt = find("native", "scrypt");
 console.log("where                    what                          median ms   ratio");
 for (const l of lines) {
   let ratio = "";
-  if (l.what.startsWith("failed sign-in")) {
+  if (l.what.startsWith("failed sign-in (")) {
     const floor = find(l.where, "GET /ok");
     const hash = l.ms - floor;
     ratio = `${(l.ms / floor).toFixed(1)}x the /ok floor; hash ≈ ${hash.toFixed(1)} ms = ${(hash / nativeScrypt).toFixed(2)}x native Rust scrypt`;
+  } else if (l.what.startsWith("failed sign-in, unknown")) {
+    ratio = `${(l.ms / find(l.where, "failed sign-in (")).toFixed(2)}x a known address's failed sign-in`;
   } else if (l.what.startsWith("scrypt")) {
     ratio = `${(l.ms / find("native", "HMAC")).toFixed(0)}x one HMAC`;
   }

@@ -34,25 +34,35 @@ pub enum Check {
     NoCredential,
 }
 
-/// Verifies `password` for `user_id`. When there is nothing to check against, the same hashing
-/// work is done anyway, so a miss takes as long as a hit.
+/// Verifies `password` for `user_id`.
 pub async fn check(
     sql: &dyn Sql,
     kdf: &dyn PasswordKdf,
-    user_id: Option<&str>,
+    user_id: &str,
     password: &str,
 ) -> Result<Check, ApiError> {
-    let account = match user_id {
-        Some(id) => accounts::credential_for_user(sql, id).await?,
-        None => None,
-    };
-    let Some(stored) = account.as_ref().and_then(|a| a.password.clone()) else {
-        password::burn_equivalent_work(kdf, password);
-        return Ok(Check::NoCredential);
-    };
-    match (password::verify(kdf, password, &stored)?, account) {
-        (true, Some(account)) => Ok(Check::Valid(account)),
+    let account = accounts::credential_for_user(sql, user_id).await?;
+    let stored = account.as_ref().and_then(|a| a.password.as_deref());
+    match (verify_stored(kdf, password, stored)?, account) {
+        (Some(true), Some(account)) => Ok(Check::Valid(account)),
+        (None, _) => Ok(Check::NoCredential),
         _ => Ok(Check::Invalid),
+    }
+}
+
+/// Checks `password` against a stored hash: `None` when there is no hash, after doing the same
+/// hashing work anyway, so that a miss takes as long as a hit.
+pub fn verify_stored(
+    kdf: &dyn PasswordKdf,
+    password: &str,
+    stored: Option<&str>,
+) -> Result<Option<bool>, ApiError> {
+    match stored {
+        Some(hash) => Ok(Some(password::verify(kdf, password, hash)?)),
+        None => {
+            password::burn_equivalent_work(kdf, password);
+            Ok(None)
+        }
     }
 }
 
@@ -63,7 +73,7 @@ pub async fn require_password(
     user_id: &str,
     password: &str,
 ) -> Result<CredentialAccount, ApiError> {
-    match check(sql, kdf, Some(user_id), password).await? {
+    match check(sql, kdf, user_id, password).await? {
         Check::Valid(account) => Ok(account),
         Check::Invalid => Err(ApiError::new(400, Code::InvalidPassword)),
         Check::NoCredential => Err(ApiError::new(400, Code::CredentialAccountNotFound)),

@@ -23,6 +23,30 @@ pub async fn find_by_email(sql: &dyn Sql, email: &str) -> Result<Option<User>, S
     query_one(sql, Statement::new(r#"select "id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt" from "user" where "email" = ?1"#, vec![email.into()])).await
 }
 
+/// A user with the password hash of its credential account (if any), for signing in.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserWithPassword {
+    #[serde(flatten)]
+    pub user: User,
+    pub password: Option<String>,
+}
+
+/// The user and its credential password in one read, so that a sign-in for an unknown address
+/// does the same database work as one for a known address.
+pub async fn find_with_password(
+    sql: &dyn Sql,
+    email: &str,
+) -> Result<Option<UserWithPassword>, StorageError> {
+    query_one(
+        sql,
+        Statement::new(
+            r#"select u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt", a."password" from "user" u left join "account" a on a."userId" = u."id" and a."providerId" = 'credential' where u."email" = ?1 order by a."createdAt" limit 1"#,
+            vec![email.into()],
+        ),
+    )
+    .await
+}
+
 pub async fn find_by_id(sql: &dyn Sql, id: &str) -> Result<Option<User>, StorageError> {
     query_one(sql, Statement::new(r#"select "id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt" from "user" where "id" = ?1"#, vec![id.into()])).await
 }

@@ -40,6 +40,22 @@ test("wrong passwords and unknown addresses get the same 401", async () => {
   }
 });
 
+test("concurrent sign-ups with one address create exactly one user", async () => {
+  const email = uniqueEmail("race");
+  const variants = [email, email.toUpperCase(), email, email.replace(/^./, (c) => c.toUpperCase()), email, email.toUpperCase()];
+  const results = await Promise.all(
+    variants.map((e) => call("/sign-up/email", { method: "POST", body: { name: "Racer", email: e, password: PASSWORD } })),
+  );
+  const statuses = results.map((r) => r.status).sort();
+  assert.equal(statuses.filter((s) => s === 200).length, 1, JSON.stringify(statuses));
+  for (const r of results.filter((r) => r.status !== 200)) {
+    assert.equal(r.status, 422);
+    assert.equal(r.json.code, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL");
+  }
+  const signIn = await call("/sign-in/email", { method: "POST", body: { email, password: PASSWORD } });
+  assert.equal(signIn.status, 200);
+});
+
 test("bearer sessions: set-auth-token authenticates every session endpoint", async () => {
   const up = await call("/sign-up/email", { method: "POST", body: { name: "B", email: uniqueEmail("bearer"), password: PASSWORD } });
   const auth = { authorization: `Bearer ${up.headers.get("set-auth-token")}` };

@@ -4,7 +4,7 @@
 use crate::api::context::Ctx;
 use crate::api::request::Fields;
 use crate::api::response::Reply;
-use crate::auth::credentials::{self, check_not_too_long, Check};
+use crate::auth::credentials::{self, check_not_too_long};
 use crate::auth::validate::is_valid_email;
 use crate::error::{ApiError, Code};
 use crate::storage::users;
@@ -25,18 +25,13 @@ pub async fn sign_in_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     }
     check_not_too_long(ctx.config, &password)?;
 
-    let sql = ctx.drivers.sql.as_ref();
-    let user = users::find_by_email(sql, &email.to_lowercase()).await?;
-    let check = credentials::check(
-        sql,
-        ctx.drivers.kdf.as_ref(),
-        user.as_ref().map(|u| u.id.as_str()),
-        &password,
-    )
-    .await?;
-    let (Check::Valid(_), Some(user)) = (check, user) else {
+    let found = users::find_with_password(ctx.drivers.sql.as_ref(), &email.to_lowercase()).await?;
+    let stored = found.as_ref().and_then(|f| f.password.as_deref());
+    let verified = credentials::verify_stored(ctx.drivers.kdf.as_ref(), &password, stored)?;
+    let (Some(true), Some(found)) = (verified, found) else {
         return Err(ApiError::new(401, Code::InvalidEmailOrPassword));
     };
+    let user = found.user;
 
     let session = ctx
         .sessions()
