@@ -55,10 +55,12 @@ codes! {
 }
 
 /// An HTTP error answer. `body: None` answers with an empty body (better-auth's bare 404).
+/// `cause` is for the log only, never sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub status: u16,
     pub body: Option<ErrorBody>,
+    pub cause: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +81,7 @@ impl ApiError {
                 code: Some(code.as_str()),
                 message: message.into(),
             }),
+            cause: None,
         }
     }
 
@@ -90,6 +93,7 @@ impl ApiError {
                 code: None,
                 message: message.into(),
             }),
+            cause: None,
         }
     }
 
@@ -97,6 +101,7 @@ impl ApiError {
         ApiError {
             status: 404,
             body: None,
+            cause: None,
         }
     }
 
@@ -112,6 +117,11 @@ impl ApiError {
         ApiError::new(500, Code::InternalServerError)
     }
 
+    fn caused_by(mut self, cause: impl std::fmt::Display) -> ApiError {
+        self.cause = Some(cause.to_string());
+        self
+    }
+
     pub fn code(&self) -> Option<&'static str> {
         self.body.as_ref().and_then(|b| b.code)
     }
@@ -120,21 +130,22 @@ impl ApiError {
 /// Failures of our own making: logged by the caller, answered without detail.
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> ApiError {
-        match e {
+        let answer = match e {
             StorageError::Unavailable(_) => ApiError::new(503, Code::ServiceUnavailable),
             _ => ApiError::internal(),
-        }
+        };
+        answer.caused_by(e)
     }
 }
 
 impl From<PasswordError> for ApiError {
-    fn from(_: PasswordError) -> ApiError {
-        ApiError::internal()
+    fn from(e: PasswordError) -> ApiError {
+        ApiError::internal().caused_by(e)
     }
 }
 
 impl From<RandomError> for ApiError {
-    fn from(_: RandomError) -> ApiError {
-        ApiError::internal()
+    fn from(e: RandomError) -> ApiError {
+        ApiError::internal().caused_by(e)
     }
 }

@@ -77,7 +77,12 @@ pub async fn handle(config: &Config, drivers: &Drivers, req: Request, now: Milli
             if err.status >= 500 {
                 ctx.log(
                     Level::Error,
-                    &format!("{} {route_path} failed with {}", req.method(), err.status),
+                    &format!(
+                        "{} {route_path} failed with {}: {}",
+                        req.method(),
+                        err.status,
+                        err.cause.as_deref().unwrap_or("no cause recorded")
+                    ),
                 );
             }
             error_response(&err)
