@@ -5,8 +5,10 @@ use crate::api::request::Request;
 use crate::api::response::{json_response, Response};
 use crate::config::{Config, ConfigError};
 use crate::crypto::password::PasswordKdf;
+use crate::jwt::keyring::{KeyCache, KeyRing};
 use crate::storage::{Kv, Sql};
 use crate::time::Millis;
+use std::rc::Rc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -26,6 +28,8 @@ pub struct Drivers {
     pub kv: Box<dyn Kv>,
     pub kdf: Box<dyn PasswordKdf>,
     pub log: Box<dyn Log>,
+    /// Memory that lives as long as the isolate (the platform keeps one per isolate).
+    pub key_cache: Rc<KeyCache>,
 }
 
 pub struct App {
@@ -46,6 +50,26 @@ impl App {
     /// The Cron Trigger: housekeeping that no request should pay for. Failures are logged.
     pub async fn scheduled(&self, cron: &str, now: Millis) {
         let log = self.drivers.log.as_ref();
+        if let Ok(config) = &self.config {
+            let ring = KeyRing {
+                sql: self.drivers.sql.as_ref(),
+                config,
+                cache: &self.drivers.key_cache,
+            };
+            match ring.rotate(now).await {
+                Ok(r) => log.log(
+                    Level::Info,
+                    &format!(
+                        "[cron {cron}] signing keys: created {:?}, pruned {}",
+                        r.created, r.pruned
+                    ),
+                ),
+                Err(e) => log.log(
+                    Level::Error,
+                    &format!("[cron {cron}] key rotation failed: {e}"),
+                ),
+            }
+        }
         match self
             .drivers
             .sql

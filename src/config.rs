@@ -42,6 +42,18 @@ pub enum PasswordHasher {
     NodeCrypto,
 }
 
+/// JWT plugin settings. Durations in seconds.
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    pub issuer: String,
+    pub audience: String,
+    pub expires_in: i64,
+    /// How long a key signs before its successor takes over.
+    pub rotation_interval: i64,
+    /// How long a retired key stays in the JWKS, so tokens it signed keep verifying.
+    pub grace_period: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub secret: Secret,
@@ -58,6 +70,7 @@ pub struct Config {
     pub delete_user_enabled: bool,
     pub max_body_bytes: usize,
     pub password_hasher: PasswordHasher,
+    pub jwt: JwtConfig,
 }
 
 impl Config {
@@ -152,6 +165,19 @@ impl Config {
             }
         };
 
+        let jwt = JwtConfig {
+            issuer: get("JWT_ISSUER").unwrap_or_else(|| base_origin.to_string()),
+            audience: get("JWT_AUDIENCE").unwrap_or_else(|| base_origin.to_string()),
+            expires_in: number("JWT_EXPIRES_IN", 15 * 60, 30, 86_400)?,
+            rotation_interval: number(
+                "JWKS_ROTATION_INTERVAL",
+                30 * 86_400,
+                2 * 86_400,
+                365 * 86_400,
+            )?,
+            grace_period: number("JWKS_GRACE_PERIOD", 30 * 86_400, 86_400, 365 * 86_400)?,
+        };
+
         Ok(Config {
             secret: Secret(secret),
             base_origin,
@@ -165,6 +191,7 @@ impl Config {
             delete_user_enabled,
             max_body_bytes,
             password_hasher,
+            jwt,
         })
     }
 }
@@ -199,6 +226,18 @@ mod tests {
         assert_eq!(c.base_path, "/api/auth");
         assert!(!c.secure_cookies());
         assert_eq!(c.password_hasher, PasswordHasher::Wasm);
+        assert_eq!(
+            (
+                c.jwt.issuer.as_str(),
+                c.jwt.audience.as_str(),
+                c.jwt.expires_in
+            ),
+            ("http://127.0.0.1:8787", "http://127.0.0.1:8787", 900)
+        );
+        assert_eq!(
+            (c.jwt.rotation_interval, c.jwt.grace_period),
+            (30 * 86_400, 30 * 86_400)
+        );
     }
 
     #[test]

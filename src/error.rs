@@ -1,6 +1,7 @@
 //! Every failure as an HTTP answer: better-auth's `{"message","code"}` bodies, mapped once here.
 
 use crate::crypto::{password::PasswordError, random::RandomError};
+use crate::jwt::keyring::KeyRingError;
 use crate::storage::StorageError;
 
 macro_rules! codes {
@@ -135,6 +136,15 @@ impl From<StorageError> for ApiError {
             _ => ApiError::internal(),
         };
         answer.caused_by(e)
+    }
+}
+
+impl From<KeyRingError> for ApiError {
+    fn from(e: KeyRingError) -> ApiError {
+        match e {
+            KeyRingError::Storage(e) => e.into(),
+            KeyRingError::Key(e) => ApiError::internal().caused_by(e),
+        }
     }
 }
 

@@ -90,6 +90,7 @@ fn outage_app() -> Outage {
         }),
         kdf: Box::new(RustScrypt),
         log: Box::new(logs.clone()),
+        key_cache: Default::default(),
     };
     Outage {
         app: App::new(config, drivers),

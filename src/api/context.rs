@@ -8,6 +8,7 @@ use crate::auth::sessions::{ActiveSession, Sessions, Source};
 use crate::config::Config;
 use crate::crypto::hmac::sign_value;
 use crate::error::ApiError;
+use crate::jwt::keyring::KeyRing;
 use crate::time::Millis;
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
@@ -49,6 +50,14 @@ impl<'a> Ctx<'a> {
             sql: self.drivers.sql.as_ref(),
             kv: self.drivers.kv.as_ref(),
             config: self.config,
+        }
+    }
+
+    pub fn key_ring(&self) -> KeyRing<'a> {
+        KeyRing {
+            sql: self.drivers.sql.as_ref(),
+            config: self.config,
+            cache: &self.drivers.key_cache,
         }
     }
 

@@ -45,6 +45,9 @@ pub async fn handle(config: &Config, drivers: &Drivers, req: Request, now: Milli
             error_response(&ApiError::not_found())
         };
     }
+    if let Some(res) = routes::well_known(config, drivers, &req, now).await {
+        return res;
+    }
     let Some(route_path) = path
         .strip_prefix(config.base_path.as_str())
         .filter(|p| p.starts_with('/'))

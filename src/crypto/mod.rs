@@ -3,6 +3,7 @@
 pub mod hmac;
 pub mod password;
 pub mod random;
+pub mod symmetric;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;

@@ -9,12 +9,15 @@ mod scrypt;
 
 use crate::app::{App, Drivers, Level, Log};
 use crate::config::{Config, ConfigError, PasswordHasher};
+use crate::jwt::keyring::KeyCache;
 use std::cell::OnceCell;
+use std::rc::Rc;
 use worker::{Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
 thread_local! {
     /// Vars and secrets do not change within an isolate: parse and validate them once.
     static CONFIG: OnceCell<Result<Config, ConfigError>> = const { OnceCell::new() };
+    static KEY_CACHE: Rc<KeyCache> = Rc::default();
 }
 
 fn config(env: &Env) -> Result<Config, ConfigError> {
@@ -47,6 +50,7 @@ fn drivers(env: &Env, config: &Result<Config, ConfigError>) -> Result<Drivers, S
         kv: Box::new(kv::WorkersKv(store)),
         kdf: scrypt::for_hasher(hasher),
         log: Box::new(log::Console),
+        key_cache: KEY_CACHE.with(Rc::clone),
     })
 }
 

@@ -13,3 +13,10 @@ pub fn iso<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         ))),
     }
 }
+
+pub fn iso_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        other => iso(other).map(Some).map_err(serde::de::Error::custom),
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod dates;
+pub mod jwks;
 pub mod memory_kv;
 pub mod migrations;
 pub mod sessions;

@@ -167,6 +167,7 @@ impl TestApp {
             kv: Box::new(kv.clone()),
             kdf: Box::new(RustScrypt),
             log: Box::new(logs.clone()),
+            key_cache: Default::default(),
         };
         TestApp {
             app: App::new(config, drivers),

@@ -1,6 +1,9 @@
 //! The endpoint table under the base path; one file per endpoint family.
 
+pub use jwt::well_known;
+
 mod account;
+mod jwt;
 mod session;
 mod sign_in;
 mod sign_up;
@@ -25,6 +28,8 @@ pub enum Route {
     ChangePassword,
     DeleteUser,
     ListAccounts,
+    Jwks,
+    Token,
     Ok,
 }
 
@@ -45,6 +50,8 @@ const TABLE: &[(&str, Method, Route)] = &[
     ("/change-password", Method::POST, Route::ChangePassword),
     ("/delete-user", Method::POST, Route::DeleteUser),
     ("/list-accounts", Method::GET, Route::ListAccounts),
+    ("/jwks", Method::GET, Route::Jwks),
+    ("/token", Method::GET, Route::Token),
     ("/ok", Method::GET, Route::Ok),
 ];
 
@@ -94,6 +101,8 @@ impl Route {
             Route::ChangePassword => user::change_password(ctx).await,
             Route::DeleteUser => user::delete_user(ctx).await,
             Route::ListAccounts => account::list_accounts(ctx).await,
+            Route::Jwks => jwt::jwks(ctx).await,
+            Route::Token => jwt::token(ctx).await,
             Route::Ok => Ok(Reply::json(serde_json::json!({"ok": true}))),
         }
     }

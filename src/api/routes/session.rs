@@ -3,6 +3,7 @@
 use crate::api::context::Ctx;
 use crate::api::request::Fields;
 use crate::api::response::Reply;
+use crate::app::Level;
 use crate::auth::sessions::{self, ActiveSession, Source};
 use crate::error::{ApiError, Code};
 use crate::storage::sessions::{self as table, SessionRecord};
@@ -51,9 +52,18 @@ pub async fn get_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         }
         ctx.set_session_cookie(&session.token, true);
     }
-    Ok(no_store(Reply::json(
-        json!({"session": session_json(&session.record, &session.token), "user": session.user}),
-    )))
+    let body =
+        json!({"session": session_json(&session.record, &session.token), "user": session.user});
+    let mut reply = no_store(Reply::json(body));
+    // The JWT is a convenience: failing to sign one is logged and does not fail the session read.
+    match ctx.key_ring().token_for(&session.user, ctx.now).await {
+        Ok(jwt) => reply = reply.header("set-auth-jwt", jwt),
+        Err(e) => ctx.log(
+            Level::Warn,
+            &format!("[jwt] no set-auth-jwt for get-session: {e}"),
+        ),
+    }
+    Ok(reply)
 }
 
 pub async fn sign_out(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {

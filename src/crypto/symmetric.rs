@@ -1,0 +1,110 @@
+//! better-auth's `symmetricEncrypt`: XChaCha20-Poly1305 under SHA-256(secret), stored as lower-case
+//! hex of `nonce(24) || ciphertext || tag(16)` (optionally in a `$ba$<version>$` envelope).
+
+use super::{hex_encode, random};
+use chacha20poly1305::aead::Aead;
+use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq)]
+pub enum SymmetricError {
+    #[error("the ciphertext is not hex, or too short")]
+    Malformed,
+    #[error("the ciphertext does not decrypt under this secret")]
+    Undecryptable,
+    #[error("the random number generator failed")]
+    Random,
+}
+
+const NONCE_LEN: usize = 24;
+const ENVELOPE_PREFIX: &str = "$ba$";
+
+fn cipher(secret: &[u8]) -> XChaCha20Poly1305 {
+    let key: [u8; 32] = Sha256::digest(secret).into();
+    XChaCha20Poly1305::new(&key.into())
+}
+
+pub fn encrypt(secret: &[u8], plaintext: &str) -> Result<String, SymmetricError> {
+    let mut nonce = [0u8; NONCE_LEN];
+    random::fill(&mut nonce).map_err(|_| SymmetricError::Random)?;
+    let sealed = cipher(secret)
+        .encrypt(XNonce::from_slice(&nonce), plaintext.as_bytes())
+        .map_err(|_| SymmetricError::Random)?;
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&sealed);
+    Ok(hex_encode(&out))
+}
+
+/// Decrypts bare hex or a versioned `$ba$<n>$<hex>` envelope (tried with this one secret).
+pub fn decrypt(secret: &[u8], data: &str) -> Result<String, SymmetricError> {
+    let hex = match data.strip_prefix(ENVELOPE_PREFIX) {
+        Some(rest) => rest
+            .split_once('$')
+            .map(|(_, hex)| hex)
+            .ok_or(SymmetricError::Malformed)?,
+        None => data,
+    };
+    let bytes = hex_decode(hex).ok_or(SymmetricError::Malformed)?;
+    if bytes.len() < NONCE_LEN + 16 {
+        return Err(SymmetricError::Malformed);
+    }
+    let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+    let plain = cipher(secret)
+        .decrypt(XNonce::from_slice(nonce), sealed)
+        .map_err(|_| SymmetricError::Undecryptable)?;
+    String::from_utf8(plain).map_err(|_| SymmetricError::Undecryptable)
+}
+
+fn hex_decode(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"better-auth-secret-that-is-long-enough-for-validation-test";
+
+    #[test]
+    fn round_trips_with_a_fresh_nonce_each_time() {
+        let a = encrypt(SECRET, r#"{"kty":"OKP"}"#).unwrap();
+        let b = encrypt(SECRET, r#"{"kty":"OKP"}"#).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), (24 + 13 + 16) * 2);
+        assert_eq!(decrypt(SECRET, &a).unwrap(), r#"{"kty":"OKP"}"#);
+        assert_eq!(
+            decrypt(SECRET, &format!("$ba$1${a}")).unwrap(),
+            r#"{"kty":"OKP"}"#
+        );
+    }
+
+    #[test]
+    fn wrong_secrets_tampering_and_garbage_are_refused() {
+        let sealed = encrypt(SECRET, "payload").unwrap();
+        assert_eq!(
+            decrypt(b"another-secret-another-secret-xx", &sealed),
+            Err(SymmetricError::Undecryptable)
+        );
+        let mut tampered = sealed.clone().into_bytes();
+        let last = tampered.len() - 1;
+        tampered[last] = if tampered[last] == b'0' { b'1' } else { b'0' };
+        assert_eq!(
+            decrypt(SECRET, &String::from_utf8(tampered).unwrap()),
+            Err(SymmetricError::Undecryptable)
+        );
+        for garbage in ["", "zz", "abc", "$ba$nohex", &"00".repeat(10)] {
+            assert_eq!(
+                decrypt(SECRET, garbage),
+                Err(SymmetricError::Malformed),
+                "{garbage}"
+            );
+        }
+    }
+}
