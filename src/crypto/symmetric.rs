@@ -57,7 +57,7 @@ pub fn decrypt(secret: &[u8], data: &str) -> Result<String, SymmetricError> {
 }
 
 fn hex_decode(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len())
