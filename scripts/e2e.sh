@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # End-to-end tests: a fresh `wrangler dev` (local D1 seeded with better-auth rows, local KV, cron
 # testing) on free loopback ports, then the Node suites in tests/e2e against it; then the password
-# interop suite once more against a server hashing with PASSWORD_HASHER=node-crypto.
+# and JWT suites once more against a server hashing with PASSWORD_HASHER=node-crypto and signing
+# with keys it made itself.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 . "$ROOT/scripts/wrangler-test-server.sh"
 cd "$ROOT"
-trap stop_test_server EXIT
-export SEED_SQL="$ROOT/tests/e2e/seed.sql"
+SEED=$(mktemp)
+trap 'stop_test_server; rm -f "$SEED"' EXIT
+# The seed: better-auth users and hashes, and a signing key made by better-auth's own code.
+export TEST_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')
+{ cat tests/e2e/seed.sql; node tests/e2e/better-auth-key.mjs; } > "$SEED"
+export SEED_SQL="$SEED"
 
 run_suites() {
   local status=0
@@ -20,5 +25,5 @@ start_test_server
 run_suites "tests/e2e/*.test.mjs"
 stop_test_server
 
-start_test_server --var PASSWORD_HASHER:node-crypto
-PASSWORD_HASHER=node-crypto run_suites tests/e2e/password-interop.test.mjs
+SEED_SQL="$ROOT/tests/e2e/seed.sql" start_test_server --var PASSWORD_HASHER:node-crypto
+PASSWORD_HASHER=node-crypto run_suites tests/e2e/password-interop.test.mjs tests/e2e/jwt.test.mjs

@@ -16,6 +16,12 @@ if ! command -v chromium > /dev/null; then
   fi
 fi
 
+# PyJWT for the cross-language JWT test, in the project's own virtualenv.
+if ! .venv/bin/python -c 'import jwt, cryptography' 2> /dev/null; then
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt
+fi
+
 echo "== lint"
 cargo fmt --all -- --check
 cargo clippy --all-targets -q -- -D warnings

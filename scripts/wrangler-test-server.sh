@@ -1,7 +1,8 @@
 # Sourced by e2e.sh and bench.sh.
 # start_test_server [wrangler dev args…]: a fresh `wrangler dev` with its own D1/KV state on free
 #   loopback ports, cron testing on, $SEED_SQL (if set) applied after the migrations. Exports
-#   BASE_URL, PAGE_ORIGIN (trusted), UNTRUSTED_ORIGIN and WRANGLER_LOG.
+#   BASE_URL, PAGE_ORIGIN (trusted), UNTRUSTED_ORIGIN, WRANGLER_LOG and TEST_SECRET (the
+#   BETTER_AUTH_SECRET it runs with; kept if already set).
 # stop_test_server: stops its process group and removes its state.
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})'; }
 
@@ -12,9 +13,8 @@ start_test_server() {
   export BASE_URL="http://127.0.0.1:$port"
   export PAGE_ORIGIN="http://127.0.0.1:$(free_port)" UNTRUSTED_ORIGIN="http://127.0.0.1:$(free_port)"
   export WRANGLER_LOG="$TEST_STATE/wrangler.log"
-  local secret
-  secret=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')
-  printf 'BETTER_AUTH_SECRET=%s\nBETTER_AUTH_URL=%s\nTRUSTED_ORIGINS=%s\n' "$secret" "$BASE_URL" "$PAGE_ORIGIN" > "$TEST_STATE/test.env"
+  export TEST_SECRET="${TEST_SECRET:-$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')}"
+  printf 'BETTER_AUTH_SECRET=%s\nBETTER_AUTH_URL=%s\nTRUSTED_ORIGINS=%s\n' "$TEST_SECRET" "$BASE_URL" "$PAGE_ORIGIN" > "$TEST_STATE/test.env"
   wrangler d1 migrations apply DB --local --persist-to "$TEST_STATE/data" > "$TEST_STATE/migrate.log" 2>&1 || { cat "$TEST_STATE/migrate.log"; return 1; }
   if [ -n "${SEED_SQL:-}" ]; then
     wrangler d1 execute DB --local --persist-to "$TEST_STATE/data" --file "$SEED_SQL" > "$TEST_STATE/seed.log" 2>&1 || { cat "$TEST_STATE/seed.log"; return 1; }
