@@ -11,6 +11,10 @@ for (const l of lines) {
     ratio = `${(l.ms / floor).toFixed(1)}x the /ok floor; hash ≈ ${hash.toFixed(1)} ms = ${(hash / nativeScrypt).toFixed(2)}x native Rust scrypt`;
   } else if (l.what.startsWith("failed sign-in, unknown")) {
     ratio = `${(l.ms / find(l.where, "failed sign-in (")).toFixed(2)}x a known address's failed sign-in`;
+  } else if (l.what.startsWith("GET /jwks") || l.what.startsWith("GET /token")) {
+    ratio = `${(l.ms / find(l.where, "GET /ok")).toFixed(2)}x the /ok floor`;
+  } else if (l.what.startsWith("Ed25519")) {
+    ratio = `${(l.ms / find(l.where, "HMAC")).toFixed(0)}x one HMAC; ${(l.ms / find("native", l.what)).toFixed(1)}x native`;
   } else if (l.what.startsWith("scrypt")) {
     ratio = `${(l.ms / find("native", "HMAC")).toFixed(0)}x one HMAC`;
   }

@@ -1,13 +1,14 @@
-// Times requests against the running wrangler dev: /api/auth/ok (the floor: a request that does
-// nothing), a failed sign-in for a known address (one scrypt hash, one D1 read) and one for an
-// unknown address (which must cost the same; the two are interleaved so drift hits both alike).
-// Prints JSON lines.
+// Times requests against the running wrangler dev, interleaved so drift hits all alike:
+// /api/auth/ok (the floor: a request that does nothing) with /jwks and /token (JWT issuance), and a
+// failed sign-in for a known address (one scrypt hash, one D1 read) with one for an unknown
+// address (which must cost the same). Prints JSON lines.
 const variant = process.argv[2];
 const base = process.env.BASE_URL;
 const api = `${base}/api/auth`;
 const headers = { "content-type": "application/json", origin: base };
 const email = `bench-${Date.now()}@example.com`;
-await fetch(`${api}/sign-up/email`, { method: "POST", headers, body: JSON.stringify({ name: "Bench", email, password: "correct horse battery" }) });
+const up = await fetch(`${api}/sign-up/email`, { method: "POST", headers, body: JSON.stringify({ name: "Bench", email, password: "correct horse battery" }) });
+const bearer = { authorization: `Bearer ${up.headers.get("set-auth-token")}` };
 
 const signIn = (address) => () =>
   fetch(`${api}/sign-in/email`, { method: "POST", headers, body: JSON.stringify({ email: address, password: "wrong password" }) }).then((r) => r.text());
@@ -25,9 +26,12 @@ async function medians(runs, requests) {
   return samples.map((s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)]);
 }
 
-const [ok] = await medians(40, [() => fetch(`${api}/ok`).then((r) => r.text())]);
+const get = (path, init) => () => fetch(`${api}${path}`, init).then((r) => r.text());
+const [ok, jwks, token] = await medians(60, [get("/ok"), get("/jwks"), get("/token", { headers: bearer })]);
 const [known, unknown] = await medians(40, [signIn(email), signIn(`nobody-${Date.now()}@example.com`)]);
 const where = `workerd (${variant})`;
 console.log(JSON.stringify({ where, what: "GET /ok (floor)", ms: ok }));
+console.log(JSON.stringify({ where, what: "GET /jwks", ms: jwks }));
+console.log(JSON.stringify({ where, what: "GET /token (JWT issued)", ms: token }));
 console.log(JSON.stringify({ where, what: "failed sign-in (1 scrypt)", ms: known }));
 console.log(JSON.stringify({ where, what: "failed sign-in, unknown email", ms: unknown }));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm test`: set up, then every test: lint, native unit and integration tests, the wasm build,
-# and the end-to-end suites (HTTP, better-auth's client, headless Chromium) against wrangler dev.
+# `npm test`: set up, then every test: lint, native unit and integration tests, the crypto tests
+# in wasm, the Worker build, and the end-to-end suites (HTTP, better-auth's client, headless
+# Chromium, jose and PyJWT) against wrangler dev.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
@@ -29,6 +30,9 @@ cargo clippy --all-targets -q --target wasm32-unknown-unknown -- -D warnings
 
 echo "== native tests"
 cargo test -q
+
+echo "== wasm tests (crypto vectors and the JWT verifier, compiled to wasm32, in V8)"
+cargo test --target wasm32-unknown-unknown --test wasm_crypto
 
 echo "== wasm build"
 bash scripts/build.sh > /dev/null

@@ -1,5 +1,5 @@
-//! Native scrypt cost with better-auth's parameters, beside an HMAC floor from the same run.
-//! Prints JSON lines for scripts/bench-report.mjs.
+//! Native costs for scripts/bench.sh: scrypt with better-auth's parameters and Ed25519 sign and
+//! verify, beside an HMAC floor from the same run. Prints JSON lines for scripts/bench-report.mjs.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {}
@@ -11,8 +11,10 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
+    use ed25519_dalek::Signer;
     use portcullis::crypto::hmac::hmac_sha256;
     use portcullis::crypto::password::{hash_with_salt, RustScrypt};
+    use portcullis::jwt::keys::KeyPair;
     use std::time::Instant;
 
     fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
@@ -41,7 +43,23 @@ mod native {
                 std::hint::black_box(hmac_sha256(b"key", b"message"));
             }
         }) / 1000.0;
+        let pair = KeyPair::generate("bench".into()).expect("random");
+        let input = b"eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1c2VyIn0";
+        let signature = pair.signing.sign(input);
+        let public = pair.signing.verifying_key();
+        let sign = median_ms(15, || {
+            for _ in 0..1000 {
+                std::hint::black_box(pair.signing.sign(input));
+            }
+        }) / 1000.0;
+        let verify = median_ms(15, || {
+            for _ in 0..1000 {
+                std::hint::black_box(public.verify_strict(input, &signature)).ok();
+            }
+        }) / 1000.0;
         println!(r#"{{"where":"native","what":"scrypt (Rust, release)","ms":{scrypt:.3}}}"#);
+        println!(r#"{{"where":"native","what":"Ed25519 sign","ms":{sign:.6}}}"#);
+        println!(r#"{{"where":"native","what":"Ed25519 verify","ms":{verify:.6}}}"#);
         println!(r#"{{"where":"native","what":"HMAC-SHA256 (floor)","ms":{hmac:.6}}}"#);
     }
 }
