@@ -64,6 +64,9 @@ test("bearer sessions: set-auth-token authenticates every session endpoint", asy
   assert.deepEqual((await call("/update-user", { method: "POST", body: { name: "Renamed" }, headers: auth })).json, { status: true });
   assert.equal((await call("/get-session", { headers: auth })).json.user.name, "Renamed");
   assert.equal((await call("/list-accounts", { headers: auth })).json[0].providerId, "credential");
+  const jwt = await call("/token", { headers: auth });
+  assert.equal(jwt.status, 200);
+  assert.equal(jwt.json.token.split(".").length, 3);
 });
 
 test("revocation and password change take effect in the real runtime", async () => {
