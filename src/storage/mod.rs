@@ -7,6 +7,7 @@ pub mod dates;
 pub mod jwks;
 pub mod memory_kv;
 pub mod migrations;
+pub mod outbox;
 pub mod sessions;
 pub mod users;
 

@@ -1,0 +1,199 @@
+//! The sync outbox (`sync_outbox`, `sync_version`, `sync_state`): statements that join the batch of
+//! a user change, so that if the change commits its sync work exists; and the claim, completion
+//! and retry statements of the drain. One live row per user; a delete supersedes a pending upsert,
+//! never the reverse; completion is versioned, so a newer change made while a row was in flight
+//! is still sent.
+
+use super::{query_all, Sql, Statement, StorageError};
+use crate::time::Millis;
+use serde::Deserialize;
+
+/// `priority` of work caused by a user's own change (sent before reconcile work).
+pub const USER_OPERATION: i64 = 0;
+/// `priority` of work found by a full reconcile.
+pub const RECONCILE: i64 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxRow {
+    pub user_id: String,
+    pub op: String,
+    pub version: i64,
+    pub event_id: String,
+    pub priority: i64,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+fn bump_version(user_id: &str) -> Statement {
+    Statement::new(
+        r#"insert into "sync_version" ("userId", "version") values (?1, 1) on conflict ("userId") do update set "version" = "sync_version"."version" + 1"#,
+        vec![user_id.into()],
+    )
+}
+
+/// A user was created or changed: bump its version and make sure an upsert is pending.
+pub fn record_change(user_id: &str, event_id: &str, now: Millis) -> Vec<Statement> {
+    vec![
+        bump_version(user_id),
+        Statement::new(
+            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt")
+               select "userId", 'upsert', "version", ?2, 0, 'pending', 0, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
+               on conflict ("userId") do update set
+                 "op" = case when "sync_outbox"."op" = 'delete' then 'delete' else 'upsert' end,
+                 "eventId" = case when "sync_outbox"."op" = 'delete' then "sync_outbox"."eventId" else excluded."eventId" end,
+                 "version" = max("sync_outbox"."version", excluded."version"),
+                 "priority" = 0,
+                 "status" = case when "sync_outbox"."status" = 'inflight' then 'inflight' else 'pending' end,
+                 "attempts" = 0,
+                 "nextAttemptAt" = min("sync_outbox"."nextAttemptAt", excluded."nextAttemptAt"),
+                 "lastError" = null,
+                 "updatedAt" = excluded."updatedAt""#,
+            vec![user_id.into(), event_id.into(), now.into()],
+        ),
+    ]
+}
+
+/// A user is being deleted: its delete, one version above everything sent before, replaces any
+/// pending upsert. Put these statements in the same batch as the delete itself.
+pub fn record_delete(user_id: &str, event_id: &str, now: Millis) -> Vec<Statement> {
+    vec![
+        bump_version(user_id),
+        Statement::new(
+            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt")
+               select "userId", 'delete', "version", ?2, 0, 'pending', 0, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
+               on conflict ("userId") do update set
+                 "op" = 'delete',
+                 "eventId" = excluded."eventId",
+                 "version" = excluded."version",
+                 "priority" = 0,
+                 "status" = case when "sync_outbox"."status" = 'inflight' then 'inflight' else 'pending' end,
+                 "attempts" = 0,
+                 "nextAttemptAt" = excluded."nextAttemptAt",
+                 "lastError" = null,
+                 "updatedAt" = excluded."updatedAt""#,
+            vec![user_id.into(), event_id.into(), now.into()],
+        ),
+    ]
+}
+
+/// Claims up to `limit` due rows (pending and due, or in flight with an expired lease) for
+/// `owner` until `now + lease_ms`, user operations first. One statement, so overlapping runs never
+/// claim the same row. `user_id` narrows the claim to one user (the fast path after a change).
+pub async fn claim(
+    sql: &dyn Sql,
+    owner: &str,
+    now: Millis,
+    lease_ms: Millis,
+    limit: i64,
+    user_id: Option<&str>,
+) -> Result<Vec<OutboxRow>, StorageError> {
+    query_all(
+        sql,
+        Statement::new(
+            r#"update "sync_outbox" set "status" = 'inflight', "leaseOwner" = ?1, "leaseUntil" = ?2 + ?3
+               where "userId" in (
+                 select "userId" from "sync_outbox"
+                 where (("status" = 'pending' and "nextAttemptAt" <= ?2) or ("status" = 'inflight' and "leaseUntil" < ?2))
+                   and (?5 is null or "userId" = ?5)
+                 order by "priority", "nextAttemptAt" limit ?4)
+               returning "userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "leaseOwner", "leaseUntil", "lastError""#,
+            vec![owner.into(), now.into(), lease_ms.into(), limit.into(), user_id.into()],
+        ),
+    )
+    .await
+}
+
+fn count(key: &'static str) -> Statement {
+    Statement::new(
+        r#"insert into "sync_state" ("key", "value") values (?1, '1') on conflict ("key") do update set "value" = cast("sync_state"."value" as integer) + 1"#,
+        vec![key.into()],
+    )
+}
+
+/// Sets a `sync_state` value.
+pub fn set_state(key: &'static str, value: &str) -> Statement {
+    Statement::new(
+        r#"insert into "sync_state" ("key", "value") values (?1, ?2) on conflict ("key") do update set "value" = excluded."value""#,
+        vec![key.into(), value.into()],
+    )
+}
+
+/// The receiver has `row`'s version: remove the row unless a newer version arrived meanwhile, in
+/// which case it goes back to pending for the next send.
+pub fn complete(row: &OutboxRow, owner: &str) -> Vec<Statement> {
+    vec![
+        Statement::new(
+            r#"delete from "sync_outbox" where "userId" = ?1 and "version" = ?2"#,
+            vec![row.user_id.as_str().into(), row.version.into()],
+        ),
+        release(&row.user_id, owner),
+        count("processed"),
+    ]
+}
+
+fn release(user_id: &str, owner: &str) -> Statement {
+    Statement::new(
+        r#"update "sync_outbox" set "status" = 'pending', "leaseOwner" = null, "leaseUntil" = null where "userId" = ?1 and "status" = 'inflight' and "leaseOwner" = ?2"#,
+        vec![user_id.into(), owner.into()],
+    )
+}
+
+/// A send failed and may succeed later: back to pending at `next_attempt_at`.
+pub fn retry(
+    row: &OutboxRow,
+    owner: &str,
+    next_attempt_at: Millis,
+    error: &str,
+    now: Millis,
+) -> Vec<Statement> {
+    vec![
+        Statement::new(
+            r#"update "sync_outbox" set "status" = 'pending', "attempts" = "attempts" + 1, "nextAttemptAt" = ?3, "lastError" = ?4, "leaseOwner" = null, "leaseUntil" = null, "updatedAt" = ?5
+               where "userId" = ?1 and "leaseOwner" = ?2"#,
+            vec![
+                row.user_id.as_str().into(),
+                owner.into(),
+                next_attempt_at.into(),
+                error.into(),
+                now.into(),
+            ],
+        ),
+        count("failed"),
+        set_state("lastError", error),
+    ]
+}
+
+/// A send failed for good (refused, or out of attempts): parked as dead until a reconcile revives
+/// the work.
+pub fn bury(row: &OutboxRow, owner: &str, error: &str, now: Millis) -> Vec<Statement> {
+    vec![
+        Statement::new(
+            r#"update "sync_outbox" set "status" = 'dead', "attempts" = "attempts" + 1, "lastError" = ?3, "leaseOwner" = null, "leaseUntil" = null, "updatedAt" = ?4
+               where "userId" = ?1 and "leaseOwner" = ?2"#,
+            vec![
+                row.user_id.as_str().into(),
+                owner.into(),
+                error.into(),
+                now.into(),
+            ],
+        ),
+        count("failed"),
+        set_state("lastError", error),
+    ]
+}
+
+pub async fn rows(sql: &dyn Sql) -> Result<Vec<OutboxRow>, StorageError> {
+    query_all(
+        sql,
+        Statement::new(
+            r#"select "userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "leaseOwner", "leaseUntil", "lastError" from "sync_outbox" order by "priority", "nextAttemptAt""#,
+            vec![],
+        ),
+    )
+    .await
+}
