@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod error;
 pub mod jwt;
 pub mod storage;
+pub mod sync;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]

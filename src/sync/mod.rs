@@ -1,0 +1,6 @@
+//! Keeping a downstream CMS (Payload) in sync with users: the signed, replay-proof delivery
+//! protocol and the retry schedule (docs/sync-protocol.md). The outbox itself is in
+//! `storage::outbox`.
+
+pub mod backoff;
+pub mod signature;
