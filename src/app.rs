@@ -1,12 +1,14 @@
 //! `App`: the configuration and the drivers, and the two entry points the platform calls.
 
-use crate::api;
 use crate::api::request::Request;
 use crate::api::response::{json_response, Response};
+use crate::api::{self, Handled};
 use crate::config::{Config, ConfigError};
 use crate::crypto::password::PasswordKdf;
 use crate::jwt::keyring::{KeyCache, KeyRing};
 use crate::storage::{Kv, Sql};
+use crate::sync::drain::Drain;
+use crate::sync::outbound::Outbound;
 use crate::time::Millis;
 use std::rc::Rc;
 
@@ -30,6 +32,7 @@ pub struct Drivers {
     pub log: Box<dyn Log>,
     /// Memory that lives as long as the isolate (the platform keeps one per isolate).
     pub key_cache: Rc<KeyCache>,
+    pub outbound: Box<dyn Outbound>,
 }
 
 pub struct App {
@@ -49,6 +52,7 @@ impl App {
 
     /// The Cron Trigger: housekeeping that no request should pay for. Failures are logged.
     pub async fn scheduled(&self, cron: &str, now: Millis) {
+        self.drain(now, None).await;
         let log = self.drivers.log.as_ref();
         if let Ok(config) = &self.config {
             let ring = KeyRing {
@@ -90,6 +94,12 @@ impl App {
     }
 
     pub async fn handle(&self, req: Request, now: Millis) -> Response {
+        self.respond(req, now).await.response
+    }
+
+    /// Answers a request, and says which users' changes should be sent right after it
+    /// ([`App::follow_up`], through `waitUntil` on Workers).
+    pub async fn respond(&self, req: Request, now: Millis) -> Handled {
         match &self.config {
             Ok(config) => api::handle(config, &self.drivers, req, now).await,
             Err(e) => {
@@ -97,11 +107,54 @@ impl App {
                     Level::Error,
                     &format!("[config] portcullis is misconfigured: {e}"),
                 );
-                json_response(
+                let response = json_response(
                     500,
                     &serde_json::json!({"message": "The authentication service is misconfigured", "code": "INTERNAL_SERVER_ERROR"}),
-                )
+                );
+                Handled {
+                    response,
+                    synced_users: Vec::new(),
+                }
             }
+        }
+    }
+
+    /// The immediate first attempt for users changed by a request; the cron retries what fails.
+    pub async fn follow_up(&self, users: &[String], now: Millis) {
+        for user in users {
+            self.drain(now, Some(user)).await;
+        }
+    }
+
+    /// Sends due outbox rows (only `user`'s, when given), logging the outcome.
+    pub async fn drain(&self, now: Millis, user: Option<&str>) {
+        let Some(sync) = self.config.as_ref().ok().and_then(|c| c.sync.as_ref()) else {
+            return;
+        };
+        let drain = Drain {
+            sql: self.drivers.sql.as_ref(),
+            outbound: self.drivers.outbound.as_ref(),
+            sync,
+        };
+        let log = self.drivers.log.as_ref();
+        match drain.run(now, user).await {
+            Ok(r) if r.requests == 0 => {}
+            Ok(r) => log.log(
+                if r.dead > 0 { Level::Warn } else { Level::Info },
+                &format!(
+                    "[queue] {} requests: {} delivered, {} to retry, {} dead{}",
+                    r.requests,
+                    r.delivered,
+                    r.retried,
+                    r.dead,
+                    if r.budget_exhausted {
+                        "; budget spent, more is due"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+            Err(e) => log.log(Level::Error, &format!("[queue] drain failed: {e}")),
         }
     }
 }

@@ -54,6 +54,29 @@ pub struct JwtConfig {
     pub grace_period: i64,
 }
 
+/// Sync to a downstream CMS; present only when `PAYLOAD_SYNC_URL` is set.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// The receiver's base URL; events go to `{url}/api/ba-sync/events`.
+    pub url: String,
+    pub secret: Secret,
+    pub key_id: String,
+    /// Also signed with during a rotation, so a receiver holding either secret accepts.
+    pub previous_secret: Option<Secret>,
+    /// Outbound requests one invocation may make (the Workers Free plan allows 50 subrequests).
+    pub subrequest_budget: i64,
+    /// Events per request.
+    pub batch_size: i64,
+}
+
+impl SyncConfig {
+    pub fn secrets(&self) -> Vec<&[u8]> {
+        std::iter::once(self.secret.expose())
+            .chain(self.previous_secret.as_ref().map(Secret::expose))
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub secret: Secret,
@@ -71,6 +94,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub password_hasher: PasswordHasher,
     pub jwt: JwtConfig,
+    pub sync: Option<SyncConfig>,
+    /// `x-reconcile-token` for the operator endpoints; unset disables them.
+    pub reconcile_token: Option<Secret>,
 }
 
 impl Config {
@@ -178,6 +204,35 @@ impl Config {
             grace_period: number("JWKS_GRACE_PERIOD", 30 * 86_400, 86_400, 365 * 86_400)?,
         };
 
+        let sync = match get("PAYLOAD_SYNC_URL") {
+            None => None,
+            Some(url) => {
+                if Origin::parse_url(&url).is_none() {
+                    return Err(ConfigError::Invalid {
+                        name: "PAYLOAD_SYNC_URL",
+                        reason: format!("{url:?} is not an absolute http(s) URL"),
+                    });
+                }
+                let secret = get("BA_TO_PAYLOAD_SECRET")
+                    .ok_or(ConfigError::Missing("BA_TO_PAYLOAD_SECRET"))?;
+                if secret.chars().count() < MIN_SECRET_LEN {
+                    return Err(ConfigError::Invalid {
+                        name: "BA_TO_PAYLOAD_SECRET",
+                        reason: format!("must be at least {MIN_SECRET_LEN} characters long"),
+                    });
+                }
+                Some(SyncConfig {
+                    url: url.trim_end_matches('/').to_string(),
+                    secret: Secret(secret),
+                    key_id: get("BA_TO_PAYLOAD_KEY_ID").unwrap_or_else(|| "1".to_string()),
+                    previous_secret: get("BA_TO_PAYLOAD_PREVIOUS_SECRET").map(Secret),
+                    subrequest_budget: number("SYNC_SUBREQUEST_BUDGET", 40, 1, 10_000)?,
+                    batch_size: number("SYNC_BATCH_SIZE", 10, 1, 100)?,
+                })
+            }
+        };
+        let reconcile_token = get("RECONCILE_TOKEN").map(Secret);
+
         Ok(Config {
             secret: Secret(secret),
             base_origin,
@@ -192,6 +247,8 @@ impl Config {
             max_body_bytes,
             password_hasher,
             jwt,
+            sync,
+            reconcile_token,
         })
     }
 }
@@ -237,6 +294,35 @@ mod tests {
         assert_eq!(
             (c.jwt.rotation_interval, c.jwt.grace_period),
             (30 * 86_400, 30 * 86_400)
+        );
+    }
+
+    #[test]
+    fn sync_is_configured_only_with_a_url_and_a_strong_secret() {
+        let base = [
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("BETTER_AUTH_URL", "http://x.test"),
+        ];
+        assert!(config(&base).unwrap().sync.is_none());
+        let url = ("PAYLOAD_SYNC_URL", "http://127.0.0.1:3000/");
+        assert_eq!(
+            config(&[base[0], base[1], url]).unwrap_err(),
+            ConfigError::Missing("BA_TO_PAYLOAD_SECRET")
+        );
+        assert!(matches!(
+            config(&[base[0], base[1], url, ("BA_TO_PAYLOAD_SECRET", "short")]),
+            Err(ConfigError::Invalid { .. })
+        ));
+        let c = config(&[base[0], base[1], url, ("BA_TO_PAYLOAD_SECRET", SECRET)]).unwrap();
+        let sync = c.sync.unwrap();
+        assert_eq!(
+            (
+                sync.url.as_str(),
+                sync.key_id.as_str(),
+                sync.subrequest_budget,
+                sync.secrets().len()
+            ),
+            ("http://127.0.0.1:3000", "1", 40, 1)
         );
     }
 

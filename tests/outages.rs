@@ -91,6 +91,7 @@ fn outage_app() -> Outage {
         kdf: Box::new(RustScrypt),
         log: Box::new(logs.clone()),
         key_cache: Default::default(),
+        outbound: Box::new(Scripted::default()),
     };
     Outage {
         app: App::new(config, drivers),

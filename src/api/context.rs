@@ -7,11 +7,19 @@ use crate::app::{Drivers, Level};
 use crate::auth::sessions::{ActiveSession, Sessions, Source};
 use crate::config::Config;
 use crate::crypto::hmac::sign_value;
+use crate::crypto::random;
 use crate::error::ApiError;
 use crate::jwt::keyring::KeyRing;
+use crate::storage::{outbox, Statement};
 use crate::time::Millis;
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
+
+/// What a user change means for the downstream copy.
+pub enum SyncChange {
+    Upsert,
+    Delete,
+}
 
 pub struct Ctx<'a> {
     pub config: &'a Config,
@@ -24,6 +32,8 @@ pub struct Ctx<'a> {
     pub(super) set_cookies: Vec<String>,
     /// `token.signature` of a session cookie this answer sets (sent as `set-auth-token`).
     pub(super) auth_token: Option<String>,
+    /// Users whose change put sync work in the outbox: sent right after the response.
+    pub synced_users: Vec<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -42,6 +52,7 @@ impl<'a> Ctx<'a> {
             jar,
             set_cookies: Vec::new(),
             auth_token: None,
+            synced_users: Vec::new(),
         }
     }
 
@@ -172,6 +183,24 @@ impl<'a> Ctx<'a> {
             self.push_cookie(short, "", Some(0));
         }
         self.auth_token = None;
+    }
+
+    /// The outbox statements for a change to `user_id`, to run in the change's own batch (none
+    /// when sync is not configured).
+    pub fn sync_statements(
+        &mut self,
+        user_id: &str,
+        change: SyncChange,
+    ) -> Result<Vec<Statement>, ApiError> {
+        if self.config.sync.is_none() {
+            return Ok(Vec::new());
+        }
+        let event_id = format!("evt_{}", random::alphanumeric(24)?);
+        self.synced_users.push(user_id.to_string());
+        Ok(match change {
+            SyncChange::Upsert => outbox::record_change(user_id, &event_id, self.now),
+            SyncChange::Delete => outbox::record_delete(user_id, &event_id, self.now),
+        })
     }
 
     pub fn query(&self, name: &str) -> Option<&str> {

@@ -25,18 +25,40 @@ use routes::Route;
 /// us: larger header sections are refused before any work.
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 
-pub async fn handle(config: &Config, drivers: &Drivers, req: Request, now: Millis) -> Response {
+/// A response, and the users whose change queued sync work (to send right after it).
+pub struct Handled {
+    pub response: Response,
+    pub synced_users: Vec<String>,
+}
+
+pub async fn handle(config: &Config, drivers: &Drivers, req: Request, now: Millis) -> Handled {
+    let (response, synced_users) = answer(config, drivers, req, now).await;
+    Handled {
+        response,
+        synced_users,
+    }
+}
+
+async fn answer(
+    config: &Config,
+    drivers: &Drivers,
+    req: Request,
+    now: Millis,
+) -> (Response, Vec<String>) {
     let header_bytes: usize = req
         .headers()
         .iter()
         .map(|(k, v)| k.as_str().len() + v.len() + 4)
         .sum();
     if header_bytes > MAX_HEADER_BYTES {
-        return error_response(&ApiError::new(431, Code::HeadersTooLarge));
+        return (
+            error_response(&ApiError::new(431, Code::HeadersTooLarge)),
+            Vec::new(),
+        );
     }
     let path = req.uri().path().to_string();
     if path == "/health" {
-        return if req.method() == Method::GET {
+        let res = if req.method() == Method::GET {
             json_response(
                 200,
                 &serde_json::json!({"status": "ok", "version": env!("PORTCULLIS_VERSION")}),
@@ -44,15 +66,16 @@ pub async fn handle(config: &Config, drivers: &Drivers, req: Request, now: Milli
         } else {
             error_response(&ApiError::not_found())
         };
+        return (res, Vec::new());
     }
     if let Some(res) = routes::well_known(config, drivers, &req, now).await {
-        return res;
+        return (res, Vec::new());
     }
     let Some(route_path) = path
         .strip_prefix(config.base_path.as_str())
         .filter(|p| p.starts_with('/'))
     else {
-        return error_response(&ApiError::not_found());
+        return (error_response(&ApiError::not_found()), Vec::new());
     };
 
     let origin = cors::trusted_request_origin(config, &req);
@@ -66,7 +89,7 @@ pub async fn handle(config: &Config, drivers: &Drivers, req: Request, now: Milli
             None => error_response(&ApiError::new(403, Code::InvalidOrigin)),
         };
         cors::vary_on_origin(&mut res);
-        return res;
+        return (res, Vec::new());
     }
 
     let mut ctx = Ctx::new(config, drivers, &req, now);
@@ -92,7 +115,8 @@ pub async fn handle(config: &Config, drivers: &Drivers, req: Request, now: Milli
         }
     };
     finish(&mut res, &ctx, origin.as_deref());
-    res
+    let synced_users = std::mem::take(&mut ctx.synced_users);
+    (res, synced_users)
 }
 
 async fn dispatch(ctx: &mut Ctx<'_>, route: Route) -> Result<response::Reply, ApiError> {

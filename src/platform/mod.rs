@@ -3,6 +3,7 @@
 
 mod bridge;
 mod d1;
+mod fetch;
 mod kv;
 mod log;
 mod scrypt;
@@ -51,6 +52,7 @@ fn drivers(env: &Env, config: &Result<Config, ConfigError>) -> Result<Drivers, S
         kdf: scrypt::for_hasher(hasher),
         log: Box::new(log::Console),
         key_cache: KEY_CACHE.with(Rc::clone),
+        outbound: Box::new(fetch::WorkersFetch),
     })
 }
 
@@ -58,7 +60,7 @@ fn now() -> i64 {
     js_sys::Date::now() as i64
 }
 
-pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+pub async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let config = config(&env);
     let drivers = match drivers(&env, &config) {
         Ok(d) => d,
@@ -74,9 +76,17 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         .as_ref()
         .map(|c| c.max_body_bytes)
         .unwrap_or(64 * 1024);
-    let app = App::new(config, drivers);
+    let app = Rc::new(App::new(config, drivers));
     let response = match bridge::to_http(req, max_body).await {
-        Ok(request) => app.handle(request, now()).await,
+        Ok(request) => {
+            let handled = app.respond(request, now()).await;
+            if !handled.synced_users.is_empty() {
+                // The first delivery attempt runs after the response is sent; the cron retries.
+                let app = Rc::clone(&app);
+                ctx.wait_until(async move { app.follow_up(&handled.synced_users, now()).await });
+            }
+            handled.response
+        }
         Err(rejection) => rejection,
     };
     bridge::from_http(response)

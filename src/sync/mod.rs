@@ -3,4 +3,6 @@
 //! `storage::outbox`.
 
 pub mod backoff;
+pub mod drain;
+pub mod outbound;
 pub mod signature;

@@ -9,6 +9,7 @@ use portcullis::crypto::password::RustScrypt;
 use portcullis::storage::memory_kv::MemoryKv;
 use portcullis::storage::migrations::MIGRATIONS;
 use portcullis::storage::{Row, Sql, Statement, StorageError, Value};
+use portcullis::sync::outbound::{NoAnswer, Outbound, OutboundRequest, OutboundResponse};
 use portcullis::time::Millis;
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
@@ -117,6 +118,82 @@ impl Sql for Sqlite {
 #[derive(Clone, Default)]
 pub struct Captured(pub Rc<RefCell<Vec<(Level, String)>>>);
 
+/// What the scripted receiver answers: a status (and `Retry-After`), or no answer at all.
+#[derive(Clone, Debug)]
+pub enum Answer {
+    /// 200 with `{"results":[{eventId, status}]}` for every event in the request.
+    AllWith(&'static str),
+    Status(u16, Option<&'static str>),
+    Silence,
+}
+
+/// An outbound driver that records every request and answers from a script (then with
+/// `AllWith("applied")` once the script runs out).
+#[derive(Clone, Default)]
+pub struct Scripted {
+    pub requests: Rc<RefCell<Vec<(String, Vec<(&'static str, String)>, serde_json::Value)>>>,
+    pub script: Rc<RefCell<std::collections::VecDeque<Answer>>>,
+    /// The exact bytes of every request body.
+    pub raw_bodies: Rc<RefCell<Vec<Vec<u8>>>>,
+}
+
+impl Scripted {
+    pub fn then(&self, answer: Answer) {
+        self.script.borrow_mut().push_back(answer);
+    }
+
+    /// The events of every request so far, flattened.
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.requests
+            .borrow()
+            .iter()
+            .flat_map(|(_, _, body)| body["events"].as_array().cloned().unwrap_or_default())
+            .collect()
+    }
+}
+
+#[async_trait(?Send)]
+impl Outbound for Scripted {
+    async fn post(&self, request: OutboundRequest) -> Result<OutboundResponse, NoAnswer> {
+        let body: serde_json::Value =
+            serde_json::from_slice(&request.body).expect("the drain sends JSON");
+        let answer = self
+            .script
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or(Answer::AllWith("applied"));
+        let ids: Vec<serde_json::Value> = body["events"]
+            .as_array()
+            .map(|e| e.iter().map(|e| e["eventId"].clone()).collect())
+            .unwrap_or_default();
+        self.raw_bodies.borrow_mut().push(request.body.clone());
+        self.requests
+            .borrow_mut()
+            .push((request.url, request.headers, body));
+        match answer {
+            Answer::AllWith(status) => {
+                let results: Vec<serde_json::Value> = ids
+                    .into_iter()
+                    .map(|id| serde_json::json!({"eventId": id, "status": status}))
+                    .collect();
+                Ok(OutboundResponse {
+                    status: 200,
+                    retry_after: None,
+                    body: serde_json::json!({"results": results})
+                        .to_string()
+                        .into_bytes(),
+                })
+            }
+            Answer::Status(status, retry_after) => Ok(OutboundResponse {
+                status,
+                retry_after: retry_after.map(str::to_string),
+                body: Vec::new(),
+            }),
+            Answer::Silence => Err(NoAnswer("connection refused".into())),
+        }
+    }
+}
+
 impl Log for Captured {
     fn log(&self, level: Level, message: &str) {
         self.0.borrow_mut().push((level, message.to_string()));
@@ -129,6 +206,7 @@ pub struct TestApp {
     pub kv: MemoryKv,
     pub clock: Rc<Cell<Millis>>,
     pub logs: Captured,
+    pub outbound: Scripted,
 }
 
 pub fn vars(extra: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -162,12 +240,14 @@ impl TestApp {
         let sql = Sqlite::migrated();
         let kv = MemoryKv::with_clock(clock.clone());
         let logs = Captured::default();
+        let outbound = Scripted::default();
         let drivers = Drivers {
             sql: Box::new(sql.clone()),
             kv: Box::new(kv.clone()),
             kdf: Box::new(RustScrypt),
             log: Box::new(logs.clone()),
             key_cache: Default::default(),
+            outbound: Box::new(outbound.clone()),
         };
         TestApp {
             app: App::new(config, drivers),
@@ -175,6 +255,7 @@ impl TestApp {
             kv,
             clock,
             logs,
+            outbound,
         }
     }
 

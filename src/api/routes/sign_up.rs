@@ -1,6 +1,6 @@
 //! `POST /sign-up/email`: a user, its credential account and its first session in one batch.
 
-use crate::api::context::Ctx;
+use crate::api::context::{Ctx, SyncChange};
 use crate::api::request::Fields;
 use crate::api::response::Reply;
 use crate::auth::credentials::check_new_password;
@@ -66,11 +66,12 @@ pub async fn sign_up_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         ctx.user_agent(),
         ctx.now,
     )?;
-    let batch = vec![
+    let mut batch = vec![
         users::insert(&user),
         accounts::insert_credential(&random::alphanumeric(32)?, &user.id, &hash, &now_iso),
         session.insert(),
     ];
+    batch.extend(ctx.sync_statements(&user.id, SyncChange::Upsert)?);
     match sql.batch(batch).await {
         Ok(_) => {}
         // Two sign-ups raced for one address: the loser sees what a later duplicate would.

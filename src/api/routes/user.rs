@@ -1,6 +1,6 @@
 //! Profile and account endpoints: `update-user`, `change-password`, `delete-user`.
 
-use crate::api::context::Ctx;
+use crate::api::context::{Ctx, SyncChange};
 use crate::api::request::Fields;
 use crate::api::response::Reply;
 use crate::auth::credentials::{self, check_new_password, check_not_too_long};
@@ -40,8 +40,9 @@ pub async fn update_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         user.image = image;
     }
     user.updated_at = to_iso(ctx.now);
-    let sql = ctx.drivers.sql.as_ref();
-    sql.execute(users::update_profile(&user)).await?;
+    let mut batch = vec![users::update_profile(&user)];
+    batch.extend(ctx.sync_statements(&user.id, SyncChange::Upsert)?);
+    ctx.drivers.sql.batch(batch).await?;
     ctx.sessions().refresh_cached_user(&user, ctx.now).await?;
     let remember = !ctx.has_dont_remember();
     ctx.set_session_cookie(&session.token, remember);
@@ -125,7 +126,9 @@ pub async fn delete_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
 
     let sessions = ctx.sessions();
     let digests = sessions.digests_of(&session.user.id).await?;
-    sql.batch(users::delete(&session.user.id)).await?;
+    let mut batch = ctx.sync_statements(&session.user.id, SyncChange::Delete)?;
+    batch.extend(users::delete(&session.user.id));
+    ctx.drivers.sql.batch(batch).await?;
     sessions.forget_cached(&digests).await?;
     ctx.clear_session_cookies();
     Ok(Reply::json(

@@ -1,0 +1,292 @@
+//! The drain: claims due outbox rows, sends them in signed batches, and records each outcome
+//! (done, retry with backoff, or dead), within a per-invocation budget of outbound requests.
+
+use super::backoff;
+use super::outbound::{Outbound, OutboundRequest};
+use super::signature::{self, Signed};
+use crate::config::SyncConfig;
+use crate::crypto::random;
+use crate::storage::outbox::{self, OutboxRow};
+use crate::storage::users::User;
+use crate::storage::{query_all, Sql, Statement, StorageError};
+use crate::time::{to_iso, Millis, SECOND};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+pub const EVENTS_PATH: &str = "/api/ba-sync/events";
+const LEASE: Millis = 90 * SECOND;
+const TIMEOUT_MS: u64 = 10_000;
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DrainReport {
+    pub requests: i64,
+    pub delivered: i64,
+    pub retried: i64,
+    pub dead: i64,
+    /// The request budget ran out with work still due.
+    pub budget_exhausted: bool,
+}
+
+pub struct Drain<'a> {
+    pub sql: &'a dyn Sql,
+    pub outbound: &'a dyn Outbound,
+    pub sync: &'a SyncConfig,
+}
+
+#[derive(Deserialize)]
+struct ReceiverAnswer {
+    #[serde(default)]
+    results: Vec<EventResult>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventResult {
+    event_id: String,
+    status: String,
+}
+
+enum Outcome {
+    Delivered,
+    Retry(String, Option<Millis>),
+    Refused(String),
+}
+
+impl Drain<'_> {
+    /// Drains due rows (only `user`'s, when given) until nothing is due or the budget is spent.
+    pub async fn run(&self, now: Millis, user: Option<&str>) -> Result<DrainReport, StorageError> {
+        let owner = format!(
+            "drain_{}",
+            random::alphanumeric(16).map_err(|e| StorageError::Query(e.to_string()))?
+        );
+        let mut report = DrainReport::default();
+        loop {
+            if report.requests >= self.sync.subrequest_budget {
+                report.budget_exhausted = outbox::due_count(self.sql, now, user).await? > 0;
+                break;
+            }
+            let rows =
+                outbox::claim(self.sql, &owner, now, LEASE, self.sync.batch_size, user).await?;
+            if rows.is_empty() {
+                break;
+            }
+            report.requests += 1;
+            let events = self.events(&rows, now).await?;
+            let outcomes = self.send(&events, now).await;
+            let mut batch: Vec<Statement> = Vec::new();
+            for row in &rows {
+                match outcomes
+                    .iter()
+                    .find(|(id, _)| *id == row.event_id)
+                    .map(|(_, o)| o)
+                {
+                    Some(Outcome::Delivered) => {
+                        report.delivered += 1;
+                        batch.extend(outbox::complete(row, &owner));
+                    }
+                    Some(Outcome::Refused(why)) => {
+                        report.dead += 1;
+                        batch.extend(outbox::bury(row, &owner, why, now));
+                    }
+                    Some(Outcome::Retry(why, retry_after)) => batch.extend(self.retry_or_bury(
+                        row,
+                        &owner,
+                        why,
+                        *retry_after,
+                        now,
+                        &mut report,
+                    )?),
+                    None => batch.extend(self.retry_or_bury(
+                        row,
+                        &owner,
+                        "the receiver did not answer for this event",
+                        None,
+                        now,
+                        &mut report,
+                    )?),
+                }
+            }
+            batch.push(outbox::set_state("lastDrainAt", &now.to_string()));
+            self.sql.batch(batch).await?;
+        }
+        Ok(report)
+    }
+
+    fn retry_or_bury(
+        &self,
+        row: &OutboxRow,
+        owner: &str,
+        why: &str,
+        retry_after: Option<Millis>,
+        now: Millis,
+        report: &mut DrainReport,
+    ) -> Result<Vec<Statement>, StorageError> {
+        let failures = row.attempts + 1;
+        if failures >= backoff::MAX_ATTEMPTS {
+            report.dead += 1;
+            return Ok(outbox::bury(
+                row,
+                owner,
+                &format!("gave up after {failures} attempts: {why}"),
+                now,
+            ));
+        }
+        let mut jitter = [0u8; 2];
+        random::fill(&mut jitter).map_err(|e| StorageError::Query(e.to_string()))?;
+        let jitter = u16::from_le_bytes(jitter) as Millis % (backoff::MAX_JITTER + 1);
+        report.retried += 1;
+        Ok(outbox::retry(
+            row,
+            owner,
+            now + backoff::delay(failures, jitter, retry_after),
+            why,
+            now,
+        ))
+    }
+
+    /// The messages for claimed rows, built from the current D1 state (an upsert whose user is
+    /// gone becomes a delete).
+    async fn events(
+        &self,
+        rows: &[OutboxRow],
+        now: Millis,
+    ) -> Result<Vec<(String, Value)>, StorageError> {
+        let ids: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.op == "upsert")
+            .map(|r| r.user_id.as_str())
+            .collect();
+        let users = self.users(&ids).await?;
+        let accounts = self.accounts(&ids).await?;
+        let occurred_at = to_iso(now);
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let user = users.iter().find(|u| u.get("id").and_then(Value::as_str) == Some(row.user_id.as_str()));
+                let event = match (row.op.as_str(), user) {
+                    ("upsert", Some(user)) => {
+                        let mine: Vec<Value> = accounts
+                            .iter()
+                            .filter(|a| a.get("userId").and_then(Value::as_str) == Some(row.user_id.as_str()))
+                            .map(|a| json!({"id": a["id"], "providerId": a["providerId"], "accountId": a["accountId"]}))
+                            .collect();
+                        json!({"type": "user.upsert", "eventId": row.event_id, "version": row.version, "occurredAt": occurred_at, "user": user, "accounts": mine})
+                    }
+                    _ => json!({"type": "user.delete", "eventId": row.event_id, "version": row.version, "occurredAt": occurred_at, "userId": row.user_id}),
+                };
+                (row.event_id.clone(), event)
+            })
+            .collect())
+    }
+
+    async fn users(&self, ids: &[&str]) -> Result<Vec<Map<String, Value>>, StorageError> {
+        let users = query_all::<User>(
+            self.sql,
+            Statement::new(
+                r#"select "id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt" from "user" where "id" in (select "value" from json_each(?1))"#,
+                vec![json!(ids).to_string().into()],
+            ),
+        )
+        .await?;
+        Ok(users
+            .into_iter()
+            .filter_map(|u| match serde_json::to_value(u) {
+                Ok(Value::Object(m)) => Some(m),
+                _ => None,
+            })
+            .collect())
+    }
+
+    async fn accounts(&self, ids: &[&str]) -> Result<Vec<Map<String, Value>>, StorageError> {
+        self.sql
+            .query(Statement::new(
+                r#"select "id", "providerId", "accountId", "userId" from "account" where "userId" in (select "value" from json_each(?1)) order by "createdAt""#,
+                vec![json!(ids).to_string().into()],
+            ))
+            .await
+    }
+
+    /// One signed request with every event; the outcome of each event.
+    async fn send(&self, events: &[(String, Value)], now: Millis) -> Vec<(String, Outcome)> {
+        let all = |outcome: &dyn Fn() -> Outcome| {
+            events
+                .iter()
+                .map(|(id, _)| (id.clone(), outcome()))
+                .collect::<Vec<_>>()
+        };
+        let (delivery_id, nonce) = match (random::alphanumeric(24), random::alphanumeric(22)) {
+            (Ok(d), Ok(n)) => (format!("dlv_{d}"), n),
+            _ => return all(&|| Outcome::Retry("the random number generator failed".into(), None)),
+        };
+        let body = json!({"events": events.iter().map(|(_, e)| e).collect::<Vec<_>>()})
+            .to_string()
+            .into_bytes();
+        let timestamp = now / SECOND;
+        let signed = Signed {
+            timestamp,
+            nonce: &nonce,
+            event_id: &delivery_id,
+            method: "POST",
+            path: EVENTS_PATH,
+            body: &body,
+        };
+        let request = OutboundRequest {
+            url: format!("{}{EVENTS_PATH}", self.sync.url),
+            headers: vec![
+                ("content-type", "application/json".into()),
+                (signature::HEADER_ID, delivery_id.clone()),
+                (signature::HEADER_TIMESTAMP, timestamp.to_string()),
+                (signature::HEADER_NONCE, nonce.clone()),
+                (signature::HEADER_KEY_ID, self.sync.key_id.clone()),
+                (
+                    signature::HEADER_SIGNATURE,
+                    signed.header(&self.sync.secrets()),
+                ),
+            ],
+            body,
+            timeout_ms: TIMEOUT_MS,
+        };
+        let response = match self.outbound.post(request).await {
+            Ok(r) => r,
+            Err(e) => return all(&|| Outcome::Retry(e.to_string(), None)),
+        };
+        let status = response.status;
+        let retry_after = response
+            .retry_after
+            .as_deref()
+            .and_then(backoff::parse_retry_after);
+        match status {
+            200..=299 => {
+                let answer: ReceiverAnswer =
+                    serde_json::from_slice(&response.body).unwrap_or(ReceiverAnswer {
+                        results: Vec::new(),
+                    });
+                events
+                    .iter()
+                    .map(|(id, _)| {
+                        let outcome = match answer
+                            .results
+                            .iter()
+                            .find(|r| r.event_id == *id)
+                            .map(|r| r.status.as_str())
+                        {
+                            Some("applied" | "duplicate" | "stale") => Outcome::Delivered,
+                            Some(other) => Outcome::Refused(format!(
+                                "the receiver answered {other:?} for the event"
+                            )),
+                            None => Outcome::Retry(
+                                format!("HTTP {status} without a result for the event"),
+                                None,
+                            ),
+                        };
+                        (id.clone(), outcome)
+                    })
+                    .collect()
+            }
+            408 | 425 | 429 | 500..=599 => {
+                all(&|| Outcome::Retry(format!("HTTP {status}"), retry_after))
+            }
+            _ => all(&|| Outcome::Refused(format!("HTTP {status}"))),
+        }
+    }
+}

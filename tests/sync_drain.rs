@@ -1,0 +1,299 @@
+//! Sync delivery through `App`: user changes queue work in their own batch, the follow-up and the
+//! cron send it signed, and every kind of answer leads to the right next step.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use futures::executor::block_on;
+use portcullis::storage::outbox;
+use portcullis::sync::signature::{self, Signed};
+use serde_json::json;
+use support::*;
+
+const SYNC_SECRET: &str = "sync-secret-for-native-tests-0123456789";
+const RECEIVER: &str = "http://127.0.0.1:3000";
+const PASSWORD: &str = "correct horse battery";
+
+fn sync_app(extra: &[(&str, &str)]) -> TestApp {
+    let mut vars = vec![
+        ("PAYLOAD_SYNC_URL", RECEIVER),
+        ("BA_TO_PAYLOAD_SECRET", SYNC_SECRET),
+    ];
+    vars.extend_from_slice(extra);
+    TestApp::with_vars(&vars)
+}
+
+fn sign_up(t: &TestApp, email: &str) -> (String, Vec<String>) {
+    let body = json!({"name": "Synced", "email": email, "password": PASSWORD}).to_string();
+    let handled = block_on(t.app.respond(
+        raw(
+            "POST",
+            "/api/auth/sign-up/email",
+            &[("content-type", "application/json")],
+            body.as_bytes(),
+        ),
+        t.clock.get(),
+    ));
+    let res = Response(handled.response);
+    assert_eq!(res.status(), 200);
+    (res.header("set-auth-token").unwrap(), handled.synced_users)
+}
+
+fn outbox_rows(t: &TestApp) -> Vec<outbox::OutboxRow> {
+    block_on(outbox::rows(&t.sql)).unwrap()
+}
+
+fn cron(t: &TestApp) {
+    block_on(t.app.scheduled("* * * * *", t.clock.get()));
+}
+
+fn header<'a>(headers: &'a [(&'static str, String)], name: &str) -> &'a str {
+    headers
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+}
+
+#[test]
+fn without_sync_configured_nothing_is_queued() {
+    let t = TestApp::new();
+    t.client().sign_up("plain@example.com", PASSWORD);
+    assert_eq!(t.sql.count(r#"select count(*) from "sync_outbox""#), 0);
+}
+
+#[test]
+fn a_sign_up_is_queued_with_the_user_and_sent_signed_right_after_the_response() {
+    let t = sync_app(&[]);
+    let (_, synced) = sign_up(&t, "new@example.com");
+    assert_eq!(synced.len(), 1);
+    assert_eq!(
+        outbox_rows(&t).len(),
+        1,
+        "the outbox row committed with the user"
+    );
+    block_on(t.app.follow_up(&synced, t.clock.get()));
+    assert!(outbox_rows(&t).is_empty());
+
+    let requests = t.outbound.requests.borrow();
+    let (url, headers, body) = &requests[0];
+    assert_eq!(url, "http://127.0.0.1:3000/api/ba-sync/events");
+    let event = &body["events"][0];
+    assert_eq!(
+        (event["type"].as_str(), event["version"].as_i64()),
+        (Some("user.upsert"), Some(1))
+    );
+    assert_eq!(event["user"]["email"], "new@example.com");
+    assert_eq!(event["user"]["id"], json!(synced[0]));
+    assert_eq!(event["accounts"][0]["providerId"], "credential");
+    assert!(
+        event["user"].get("password").is_none() && event["accounts"][0].get("password").is_none()
+    );
+    assert_eq!(header(headers, "x-ba-sync-key-id"), "1");
+    let raw_body = t.outbound.raw_bodies.borrow()[0].clone();
+    let signed = Signed {
+        timestamp: header(headers, "x-ba-sync-timestamp").parse().unwrap(),
+        nonce: header(headers, "x-ba-sync-nonce"),
+        event_id: header(headers, "x-ba-sync-id"),
+        method: "POST",
+        path: "/api/ba-sync/events",
+        body: &raw_body,
+    };
+    assert_eq!(
+        signature::verify(
+            &signed,
+            header(headers, "x-ba-sync-signature"),
+            &[SYNC_SECRET.as_bytes()],
+            START / 1000
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        t.sql.count(
+            r#"select cast("value" as integer) from "sync_state" where "key" = 'processed'"#
+        ),
+        1
+    );
+}
+
+#[test]
+fn profile_updates_and_deletions_are_queued_too_and_a_quick_delete_wins() {
+    let t = sync_app(&[]);
+    let (token, _) = sign_up(&t, "short-lived@example.com");
+    let auth = format!("Bearer {token}");
+    let update = t.send(raw(
+        "POST",
+        "/api/auth/update-user",
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &auth),
+        ],
+        br#"{"name":"Renamed"}"#,
+    ));
+    assert_eq!(update.status(), 200);
+    assert_eq!(outbox_rows(&t)[0].version, 2);
+    let delete = t.send(raw(
+        "POST",
+        "/api/auth/delete-user",
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &auth),
+        ],
+        json!({"password": PASSWORD}).to_string().as_bytes(),
+    ));
+    assert_eq!(delete.status(), 200);
+    cron(&t);
+    let events = t.outbound.events();
+    assert_eq!(events.len(), 1, "only the delete is sent: {events:?}");
+    assert_eq!(
+        (events[0]["type"].as_str(), events[0]["version"].as_i64()),
+        (Some("user.delete"), Some(3))
+    );
+}
+
+#[test]
+fn transient_failures_back_off_and_then_deliver() {
+    let t = sync_app(&[]);
+    t.outbound.then(Answer::Status(503, None));
+    t.outbound.then(Answer::Silence);
+    let (_, synced) = sign_up(&t, "flaky@example.com");
+    block_on(t.app.follow_up(&synced, t.clock.get()));
+    let row = &outbox_rows(&t)[0];
+    assert_eq!(
+        (row.status.as_str(), row.attempts, row.last_error.as_deref()),
+        ("pending", 1, Some("HTTP 503"))
+    );
+    let wait = row.next_attempt_at - t.clock.get();
+    assert!(
+        (2_000..=2_500).contains(&wait),
+        "first retry after 2 s + jitter, got {wait}"
+    );
+    t.advance(1_000);
+    cron(&t);
+    assert_eq!(t.outbound.requests.borrow().len(), 1, "not due yet");
+    t.advance(1_600);
+    cron(&t);
+    let row = &outbox_rows(&t)[0];
+    assert_eq!(row.attempts, 2);
+    let wait = row.next_attempt_at - t.clock.get();
+    assert!(
+        (4_000..=4_500).contains(&wait),
+        "second retry after 4 s + jitter, got {wait}"
+    );
+    t.advance(4_600);
+    cron(&t);
+    assert!(outbox_rows(&t).is_empty());
+    let events = t.outbound.events();
+    assert_eq!(events.len(), 3);
+    assert!(
+        events.iter().all(|e| e["eventId"] == events[0]["eventId"]),
+        "the event id is stable across retries"
+    );
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let t = sync_app(&[]);
+    t.outbound.then(Answer::Status(429, Some("30")));
+    let (_, synced) = sign_up(&t, "busy@example.com");
+    block_on(t.app.follow_up(&synced, t.clock.get()));
+    assert_eq!(outbox_rows(&t)[0].next_attempt_at - t.clock.get(), 30_000);
+}
+
+#[test]
+fn refused_messages_are_parked_dead_and_revived_by_the_next_change() {
+    let t = sync_app(&[]);
+    t.outbound.then(Answer::Status(401, None));
+    let (token, synced) = sign_up(&t, "refused@example.com");
+    block_on(t.app.follow_up(&synced, t.clock.get()));
+    assert_eq!(outbox_rows(&t)[0].status, "dead");
+    t.advance(3_600_000);
+    cron(&t);
+    assert_eq!(
+        t.outbound.requests.borrow().len(),
+        1,
+        "dead rows are not retried"
+    );
+    assert!(t
+        .logs
+        .0
+        .borrow()
+        .iter()
+        .any(|(_, m)| m.starts_with("[queue]") && m.contains("1 dead")));
+    let auth = format!("Bearer {token}");
+    t.send(raw(
+        "POST",
+        "/api/auth/update-user",
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &auth),
+        ],
+        br#"{"name":"Again"}"#,
+    ));
+    cron(&t);
+    assert!(outbox_rows(&t).is_empty());
+}
+
+#[test]
+fn after_twenty_five_failures_a_row_is_dead() {
+    let t = sync_app(&[]);
+    sign_up(&t, "hopeless@example.com");
+    t.sql.exec(r#"update "sync_outbox" set "attempts" = 24"#);
+    t.outbound.then(Answer::Status(500, None));
+    cron(&t);
+    let row = &outbox_rows(&t)[0];
+    assert_eq!(row.status, "dead");
+    assert!(row
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("gave up after 25 attempts"));
+}
+
+#[test]
+fn duplicate_and_stale_answers_count_as_delivered() {
+    for status in ["duplicate", "stale"] {
+        let t = sync_app(&[]);
+        t.outbound.then(Answer::AllWith(status));
+        let (_, synced) = sign_up(&t, "dup@example.com");
+        block_on(t.app.follow_up(&synced, t.clock.get()));
+        assert!(outbox_rows(&t).is_empty(), "{status}");
+    }
+}
+
+#[test]
+fn the_request_budget_bounds_one_invocation() {
+    let t = sync_app(&[("SYNC_SUBREQUEST_BUDGET", "2"), ("SYNC_BATCH_SIZE", "2")]);
+    for i in 0..5 {
+        sign_up(&t, &format!("many{i}@example.com"));
+    }
+    cron(&t);
+    assert_eq!(t.outbound.requests.borrow().len(), 2);
+    assert_eq!(t.outbound.events().len(), 4, "several events per request");
+    assert_eq!(outbox_rows(&t).len(), 1);
+    assert!(t
+        .logs
+        .0
+        .borrow()
+        .iter()
+        .any(|(_, m)| m.contains("budget spent, more is due")));
+    cron(&t);
+    assert!(outbox_rows(&t).is_empty());
+}
+
+#[test]
+fn during_a_rotation_both_secrets_sign() {
+    let t = sync_app(&[
+        (
+            "BA_TO_PAYLOAD_PREVIOUS_SECRET",
+            "the-previous-sync-secret-0123456789",
+        ),
+        ("BA_TO_PAYLOAD_KEY_ID", "2"),
+    ]);
+    let (_, synced) = sign_up(&t, "rotation@example.com");
+    block_on(t.app.follow_up(&synced, t.clock.get()));
+    let requests = t.outbound.requests.borrow();
+    let headers = &requests[0].1;
+    assert_eq!(header(headers, "x-ba-sync-key-id"), "2");
+    assert_eq!(header(headers, "x-ba-sync-signature").split(' ').count(), 2);
+}
