@@ -127,11 +127,14 @@ pub enum Answer {
     Silence,
 }
 
+/// A request as the scripted receiver saw it: URL, headers, parsed body.
+pub type Recorded = (String, Vec<(&'static str, String)>, serde_json::Value);
+
 /// An outbound driver that records every request and answers from a script (then with
 /// `AllWith("applied")` once the script runs out).
 #[derive(Clone, Default)]
 pub struct Scripted {
-    pub requests: Rc<RefCell<Vec<(String, Vec<(&'static str, String)>, serde_json::Value)>>>,
+    pub requests: Rc<RefCell<Vec<Recorded>>>,
     pub script: Rc<RefCell<std::collections::VecDeque<Answer>>>,
     /// The exact bytes of every request body.
     pub raw_bodies: Rc<RefCell<Vec<Vec<u8>>>>,
