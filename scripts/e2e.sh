@@ -13,6 +13,9 @@ trap 'stop_test_server; rm -f "$SEED"' EXIT
 export TEST_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')
 { cat tests/e2e/seed.sql; node tests/e2e/better-auth-key.mjs; } > "$SEED"
 export SEED_SQL="$SEED"
+# The sync receiver (tests/e2e/receiver) listens here during tests/e2e/sync.test.mjs.
+export RECEIVER_PORT=$(free_port)
+export SYNC_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')
 
 run_suites() {
   local status=0
@@ -21,7 +24,7 @@ run_suites() {
   return "$status"
 }
 
-start_test_server
+start_test_server --var "PAYLOAD_SYNC_URL:http://127.0.0.1:$RECEIVER_PORT" --var "BA_TO_PAYLOAD_SECRET:$SYNC_SECRET"
 run_suites "tests/e2e/*.test.mjs"
 stop_test_server
 
