@@ -9,6 +9,7 @@ use crate::jwt::keyring::{KeyCache, KeyRing};
 use crate::storage::{Kv, Sql};
 use crate::sync::drain::Drain;
 use crate::sync::outbound::Outbound;
+use crate::sync::reconcile::Reconcile;
 use crate::time::Millis;
 use std::rc::Rc;
 
@@ -52,6 +53,7 @@ impl App {
 
     /// The Cron Trigger: housekeeping that no request should pay for. Failures are logged.
     pub async fn scheduled(&self, cron: &str, now: Millis) {
+        self.reconcile(now).await;
         self.drain(now, None).await;
         let log = self.drivers.log.as_ref();
         if let Ok(config) = &self.config {
@@ -123,6 +125,57 @@ impl App {
     pub async fn follow_up(&self, users: &[String], now: Millis) {
         for user in users {
             self.drain(now, Some(user)).await;
+        }
+    }
+
+    /// Starts a full reconcile when one is due and advances the running one, within a fifth of
+    /// the request budget (the rest is for delivery).
+    pub async fn reconcile(&self, now: Millis) {
+        let Some(sync) = self.config.as_ref().ok().and_then(|c| c.sync.as_ref()) else {
+            return;
+        };
+        let log = self.drivers.log.as_ref();
+        let reconcile = Reconcile {
+            sql: self.drivers.sql.as_ref(),
+            outbound: self.drivers.outbound.as_ref(),
+            sync,
+        };
+        match crate::storage::outbox::state(self.drivers.sql.as_ref()).await {
+            Ok(state) if reconcile.is_due(&state, now) => match reconcile.start(now).await {
+                Ok(id) => log.log(Level::Info, &format!("[reconcile:{id}] started")),
+                Err(e) => {
+                    return log.log(Level::Error, &format!("[reconcile] could not start: {e}"))
+                }
+            },
+            Ok(_) => {}
+            Err(e) => {
+                return log.log(
+                    Level::Error,
+                    &format!("[reconcile] could not read the sync state: {e}"),
+                )
+            }
+        }
+        match reconcile
+            .advance(now, (sync.subrequest_budget / 5).max(1))
+            .await
+        {
+            Ok(r) => {
+                if let Some(id) = &r.id {
+                    let end = if r.finished {
+                        ", finished"
+                    } else {
+                        ", continues next run"
+                    };
+                    log.log(
+                        Level::Info,
+                        &format!("[reconcile:{id}] {} pages: {} upserts and {} deletes queued, {} receiver-only users{end}", r.pages, r.queued_upserts, r.queued_deletes, r.orphans_seen),
+                    );
+                }
+            }
+            Err(e) => log.log(
+                Level::Warn,
+                &format!("[reconcile] paused until the next run: {e}"),
+            ),
         }
     }
 

@@ -67,6 +67,17 @@ pub struct SyncConfig {
     pub subrequest_budget: i64,
     /// Events per request.
     pub batch_size: i64,
+    pub reconcile: ReconcileConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReconcileConfig {
+    /// Users compared per manifest request.
+    pub page_size: i64,
+    pub every_ms: i64,
+    pub on_boot: bool,
+    /// Delete receiver-side users that portcullis does not have (otherwise they are only counted).
+    pub prune: bool,
 }
 
 impl SyncConfig {
@@ -169,16 +180,18 @@ impl Config {
         let password_max_length =
             number("PASSWORD_MAX_LENGTH", 128, password_min_length as i64, 1024)? as usize;
         let max_body_bytes = number("MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024)? as usize;
-        let delete_user_enabled = match get("DELETE_USER_ENABLED").as_deref() {
-            None | Some("true") | Some("1") => true,
-            Some("false") | Some("0") => false,
-            Some(v) => {
-                return Err(ConfigError::Invalid {
-                    name: "DELETE_USER_ENABLED",
+        let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(name).as_deref() {
+                None => Ok(default),
+                Some("true") | Some("1") => Ok(true),
+                Some("false") | Some("0") => Ok(false),
+                Some(v) => Err(ConfigError::Invalid {
+                    name,
                     reason: format!("expected true or false, got {v:?}"),
-                })
+                }),
             }
         };
+        let delete_user_enabled = flag("DELETE_USER_ENABLED", true)?;
 
         let password_hasher = match get("PASSWORD_HASHER").as_deref() {
             None | Some("wasm") => PasswordHasher::Wasm,
@@ -228,6 +241,17 @@ impl Config {
                     previous_secret: get("BA_TO_PAYLOAD_PREVIOUS_SECRET").map(Secret),
                     subrequest_budget: number("SYNC_SUBREQUEST_BUDGET", 40, 1, 10_000)?,
                     batch_size: number("SYNC_BATCH_SIZE", 10, 1, 100)?,
+                    reconcile: ReconcileConfig {
+                        page_size: number("RECONCILE_PAGE_SIZE", 500, 1, 500)?,
+                        every_ms: number(
+                            "RECONCILE_EVERY_MS",
+                            30 * 60 * 1000,
+                            60_000,
+                            30 * 86_400_000,
+                        )?,
+                        on_boot: flag("RECONCILE_ON_BOOT", true)?,
+                        prune: flag("RECONCILE_PRUNE", false)?,
+                    },
                 })
             }
         };

@@ -123,6 +123,11 @@ impl ApiError {
         self
     }
 
+    /// A 500 whose cause is logged.
+    pub fn internal_because(cause: impl std::fmt::Display) -> ApiError {
+        ApiError::internal().caused_by(cause)
+    }
+
     pub fn code(&self) -> Option<&'static str> {
         self.body.as_ref().and_then(|b| b.code)
     }

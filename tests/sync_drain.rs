@@ -15,9 +15,11 @@ const RECEIVER: &str = "http://127.0.0.1:3000";
 const PASSWORD: &str = "correct horse battery";
 
 fn sync_app(extra: &[(&str, &str)]) -> TestApp {
+    // Delivery only: no reconcile on the first cron run (tests/sync_reconcile.rs covers it).
     let mut vars = vec![
         ("PAYLOAD_SYNC_URL", RECEIVER),
         ("BA_TO_PAYLOAD_SECRET", SYNC_SECRET),
+        ("RECONCILE_ON_BOOT", "false"),
     ];
     vars.extend_from_slice(extra);
     TestApp::with_vars(&vars)

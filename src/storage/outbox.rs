@@ -216,3 +216,134 @@ pub async fn rows(sql: &dyn Sql) -> Result<Vec<OutboxRow>, StorageError> {
     )
     .await
 }
+
+/// A reconcile found the receiver missing `user_id` or behind: queue an upsert at reconcile
+/// priority, without disturbing a pending user operation (a dead row is revived).
+pub fn reconcile_upsert(user_id: &str, event_id: &str, now: Millis) -> Vec<Statement> {
+    vec![
+        Statement::new(
+            r#"insert into "sync_version" ("userId", "version") values (?1, 1) on conflict ("userId") do nothing"#,
+            vec![user_id.into()],
+        ),
+        Statement::new(
+            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt")
+               select "userId", 'upsert', "version", ?2, 1, 'pending', 0, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
+               on conflict ("userId") do update set
+                 "status" = case when "sync_outbox"."status" = 'dead' then 'pending' else "sync_outbox"."status" end,
+                 "attempts" = case when "sync_outbox"."status" = 'dead' then 0 else "sync_outbox"."attempts" end,
+                 "nextAttemptAt" = case when "sync_outbox"."status" = 'dead' then excluded."nextAttemptAt" else "sync_outbox"."nextAttemptAt" end"#,
+            vec![user_id.into(), event_id.into(), now.into()],
+        ),
+    ]
+}
+
+/// A reconcile found a receiver-side user portcullis does not have (and pruning is on): queue
+/// its delete with a version above the receiver's.
+pub fn reconcile_delete(
+    user_id: &str,
+    remote_version: i64,
+    event_id: &str,
+    now: Millis,
+) -> Vec<Statement> {
+    vec![
+        Statement::new(
+            r#"insert into "sync_version" ("userId", "version") values (?1, ?2) on conflict ("userId") do update set "version" = max("sync_version"."version" + 1, excluded."version")"#,
+            vec![user_id.into(), (remote_version + 1).into()],
+        ),
+        Statement::new(
+            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt")
+               select "userId", 'delete', "version", ?2, 1, 'pending', 0, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
+               on conflict ("userId") do update set "op" = 'delete', "version" = excluded."version", "eventId" = excluded."eventId",
+                 "status" = case when "sync_outbox"."status" = 'inflight' then 'inflight' else 'pending' end, "attempts" = 0,
+                 "nextAttemptAt" = excluded."nextAttemptAt", "updatedAt" = excluded."updatedAt""#,
+            vec![user_id.into(), event_id.into(), now.into()],
+        ),
+    ]
+}
+
+/// One keyset page of local users after `after`, with their sync versions (0: never queued).
+pub async fn local_page(
+    sql: &dyn Sql,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(String, i64)>, StorageError> {
+    let rows = sql
+        .query(Statement::new(
+            r#"select u."id" as "id", coalesce(v."version", 0) as "version" from "user" u left join "sync_version" v on v."userId" = u."id" where u."id" > ?1 order by u."id" limit ?2"#,
+            vec![after.into(), limit.into()],
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.get("id")?.as_str()?.to_string(),
+                r.get("version")?.as_f64()? as i64,
+            ))
+        })
+        .collect())
+}
+
+pub async fn state(
+    sql: &dyn Sql,
+) -> Result<std::collections::HashMap<String, String>, StorageError> {
+    let rows = sql
+        .query(Statement::new(
+            r#"select "key", "value" from "sync_state""#,
+            vec![],
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.get("key")?.as_str()?.to_string(),
+                r.get("value")?.as_str()?.to_string(),
+            ))
+        })
+        .collect())
+}
+
+pub fn clear_state(key: &'static str) -> Statement {
+    Statement::new(
+        r#"delete from "sync_state" where "key" = ?1"#,
+        vec![key.into()],
+    )
+}
+
+/// Queue figures for the status endpoint.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub queue_size: i64,
+    pub user_operations: i64,
+    pub reconcile_tasks: i64,
+    pub processing: i64,
+    pub dead: i64,
+    pub oldest_pending_created_at: Option<i64>,
+}
+
+pub async fn summary(sql: &dyn Sql, now: Millis) -> Result<Summary, StorageError> {
+    let rows = sql
+        .query(Statement::new(
+            r#"select
+                 count(case when "status" in ('pending', 'inflight') then 1 end) as "queue",
+                 count(case when "status" in ('pending', 'inflight') and "priority" = 0 then 1 end) as "user",
+                 count(case when "status" in ('pending', 'inflight') and "priority" = 1 then 1 end) as "reconcile",
+                 count(case when "status" = 'inflight' and "leaseUntil" > ?1 then 1 end) as "processing",
+                 count(case when "status" = 'dead' then 1 end) as "dead",
+                 min(case when "status" in ('pending', 'inflight') then "createdAt" end) as "oldest"
+               from "sync_outbox""#,
+            vec![now.into()],
+        ))
+        .await?;
+    let row = rows.into_iter().next().unwrap_or_default();
+    let n = |k: &str| row.get(k).and_then(|v| v.as_f64()).map(|v| v as i64);
+    Ok(Summary {
+        queue_size: n("queue").unwrap_or(0),
+        user_operations: n("user").unwrap_or(0),
+        reconcile_tasks: n("reconcile").unwrap_or(0),
+        processing: n("processing").unwrap_or(0),
+        dead: n("dead").unwrap_or(0),
+        oldest_pending_created_at: n("oldest"),
+    })
+}

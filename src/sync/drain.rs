@@ -2,8 +2,8 @@
 //! (done, retry with backoff, or dead), within a per-invocation budget of outbound requests.
 
 use super::backoff;
-use super::outbound::{Outbound, OutboundRequest};
-use super::signature::{self, Signed};
+use super::outbound::Outbound;
+use super::request::signed_post;
 use crate::config::SyncConfig;
 use crate::crypto::random;
 use crate::storage::outbox::{self, OutboxRow};
@@ -15,7 +15,6 @@ use serde_json::{json, Map, Value};
 
 pub const EVENTS_PATH: &str = "/api/ba-sync/events";
 const LEASE: Millis = 90 * SECOND;
-const TIMEOUT_MS: u64 = 10_000;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct DrainReport {
@@ -214,37 +213,16 @@ impl Drain<'_> {
                 .map(|(id, _)| (id.clone(), outcome()))
                 .collect::<Vec<_>>()
         };
-        let (delivery_id, nonce) = match (random::alphanumeric(24), random::alphanumeric(22)) {
-            (Ok(d), Ok(n)) => (format!("dlv_{d}"), n),
-            _ => return all(&|| Outcome::Retry("the random number generator failed".into(), None)),
-        };
         let body = json!({"events": events.iter().map(|(_, e)| e).collect::<Vec<_>>()})
             .to_string()
             .into_bytes();
-        let timestamp = now / SECOND;
-        let signed = Signed {
-            timestamp,
-            nonce: &nonce,
-            event_id: &delivery_id,
-            method: "POST",
-            path: EVENTS_PATH,
-            body: &body,
-        };
-        let request = OutboundRequest {
-            url: format!("{}{EVENTS_PATH}", self.sync.url),
-            headers: vec![
-                ("content-type", "application/json".into()),
-                (signature::HEADER_ID, delivery_id.clone()),
-                (signature::HEADER_TIMESTAMP, timestamp.to_string()),
-                (signature::HEADER_NONCE, nonce.clone()),
-                (signature::HEADER_KEY_ID, self.sync.key_id.clone()),
-                (
-                    signature::HEADER_SIGNATURE,
-                    signed.header(&self.sync.secrets()),
-                ),
-            ],
-            body,
-            timeout_ms: TIMEOUT_MS,
+        let request = match random::alphanumeric(24)
+            .and_then(|id| signed_post(self.sync, EVENTS_PATH, &format!("dlv_{id}"), body, now))
+        {
+            Ok(r) => r,
+            Err(_) => {
+                return all(&|| Outcome::Retry("the random number generator failed".into(), None))
+            }
         };
         let response = match self.outbound.post(request).await {
             Ok(r) => r,

@@ -5,4 +5,6 @@
 pub mod backoff;
 pub mod drain;
 pub mod outbound;
+pub mod reconcile;
+pub mod request;
 pub mod signature;

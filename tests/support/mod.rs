@@ -138,11 +138,54 @@ pub struct Scripted {
     pub script: Rc<RefCell<std::collections::VecDeque<Answer>>>,
     /// The exact bytes of every request body.
     pub raw_bodies: Rc<RefCell<Vec<Vec<u8>>>>,
+    /// The receiver's users (id → version) as the applied events leave them; manifests answer
+    /// from it.
+    pub remote: Rc<RefCell<std::collections::BTreeMap<String, i64>>>,
 }
 
 impl Scripted {
     pub fn then(&self, answer: Answer) {
         self.script.borrow_mut().push_back(answer);
+    }
+
+    fn apply(&self, body: &serde_json::Value) {
+        let mut remote = self.remote.borrow_mut();
+        for event in body["events"].as_array().into_iter().flatten() {
+            let version = event["version"].as_i64().unwrap_or(0);
+            if event["type"] == "user.upsert" {
+                remote.insert(
+                    event["user"]["id"].as_str().unwrap_or_default().to_string(),
+                    version,
+                );
+            } else {
+                remote.remove(event["userId"].as_str().unwrap_or_default());
+            }
+        }
+    }
+
+    /// The receiver's users in `(after, upTo]`, by id, at most `limit`.
+    fn manifest(&self, body: &serde_json::Value) -> OutboundResponse {
+        let after = body["after"].as_str().unwrap_or("");
+        let up_to = body["upTo"].as_str();
+        let limit = body["limit"].as_u64().unwrap_or(500) as usize;
+        let in_range: Vec<(String, i64)> = self
+            .remote
+            .borrow()
+            .iter()
+            .filter(|(id, _)| id.as_str() > after && up_to.is_none_or(|u| id.as_str() <= u))
+            .map(|(id, v)| (id.clone(), *v))
+            .collect();
+        let page: Vec<serde_json::Value> = in_range
+            .iter()
+            .take(limit)
+            .map(|(id, v)| serde_json::json!({"id": id, "version": v}))
+            .collect();
+        let body = serde_json::json!({"users": page, "hasMore": in_range.len() > limit});
+        OutboundResponse {
+            status: 200,
+            retry_after: None,
+            body: body.to_string().into_bytes(),
+        }
     }
 
     /// The events of every request so far, flattened.
@@ -160,6 +203,13 @@ impl Outbound for Scripted {
     async fn post(&self, request: OutboundRequest) -> Result<OutboundResponse, NoAnswer> {
         let body: serde_json::Value =
             serde_json::from_slice(&request.body).expect("the drain sends JSON");
+        if request.url.ends_with("/api/ba-sync/manifest") {
+            let answer = self.manifest(&body);
+            self.requests
+                .borrow_mut()
+                .push((request.url, request.headers, body));
+            return Ok(answer);
+        }
         let answer = self
             .script
             .borrow_mut()
@@ -169,6 +219,9 @@ impl Outbound for Scripted {
             .as_array()
             .map(|e| e.iter().map(|e| e["eventId"].clone()).collect())
             .unwrap_or_default();
+        if matches!(answer, Answer::AllWith("applied")) {
+            self.apply(&body);
+        }
         self.raw_bodies.borrow_mut().push(request.body.clone());
         self.requests
             .borrow_mut()
@@ -310,6 +363,18 @@ impl Response {
             .map(|v| v.to_str().unwrap_or_default().to_string())
             .collect()
     }
+    /// Asserts an error answer that carries a message and no code.
+    #[track_caller]
+    pub fn assert_error_message(&self, status: u16, message: &str) {
+        assert_eq!(
+            self.status(),
+            status,
+            "body: {}",
+            String::from_utf8_lossy(self.0.body())
+        );
+        assert_eq!(self.json()["message"], message);
+    }
+
     /// Asserts a better-auth error answer.
     #[track_caller]
     pub fn assert_error(&self, status: u16, code: &str) {

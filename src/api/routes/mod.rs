@@ -4,6 +4,7 @@ pub use jwt::well_known;
 
 mod account;
 mod jwt;
+mod reconcile;
 mod session;
 mod sign_in;
 mod sign_up;
@@ -30,6 +31,10 @@ pub enum Route {
     ListAccounts,
     Jwks,
     Token,
+    ReconcileStatus,
+    ReconcileRun,
+    ReconcileEnsure,
+    ReconcileDelete,
     Ok,
 }
 
@@ -52,6 +57,10 @@ const TABLE: &[(&str, Method, Route)] = &[
     ("/list-accounts", Method::GET, Route::ListAccounts),
     ("/jwks", Method::GET, Route::Jwks),
     ("/token", Method::GET, Route::Token),
+    ("/reconcile/status", Method::GET, Route::ReconcileStatus),
+    ("/reconcile/run", Method::POST, Route::ReconcileRun),
+    ("/reconcile/ensure", Method::POST, Route::ReconcileEnsure),
+    ("/reconcile/delete", Method::POST, Route::ReconcileDelete),
     ("/ok", Method::GET, Route::Ok),
 ];
 
@@ -103,6 +112,10 @@ impl Route {
             Route::ListAccounts => account::list_accounts(ctx).await,
             Route::Jwks => jwt::jwks(ctx).await,
             Route::Token => jwt::token(ctx).await,
+            Route::ReconcileStatus => reconcile::status(ctx).await,
+            Route::ReconcileRun => reconcile::run(ctx).await,
+            Route::ReconcileEnsure => reconcile::ensure(ctx).await,
+            Route::ReconcileDelete => reconcile::delete(ctx).await,
             Route::Ok => Ok(Reply::json(serde_json::json!({"ok": true}))),
         }
     }

@@ -1,0 +1,238 @@
+//! The full reconcile: local users in keyset pages by id, compared with the receiver's signed
+//! manifest for the same id range; only differences are queued (at reconcile priority, so user
+//! operations go first). The cursor lives in `sync_state`, so a reconcile resumes across cron
+//! runs, and inserts or deletes between pages cannot shift it.
+
+use super::outbound::Outbound;
+use super::request::signed_post;
+use crate::config::SyncConfig;
+use crate::crypto::random;
+use crate::storage::outbox;
+use crate::storage::{Sql, Statement, StorageError};
+use crate::time::Millis;
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
+use thiserror::Error;
+
+pub const MANIFEST_PATH: &str = "/api/ba-sync/manifest";
+
+const ID: &str = "reconcile.id";
+const CURSOR: &str = "reconcile.cursor";
+const ORPHANS: &str = "reconcile.orphans";
+pub const LAST_SEED_AT: &str = "lastSeedAt";
+pub const LAST_FINISHED_AT: &str = "lastReconcileFinishedAt";
+
+#[derive(Debug, Error)]
+pub enum ReconcileError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("the manifest request failed: {0}")]
+    Manifest(String),
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ReconcileReport {
+    pub id: Option<String>,
+    pub pages: i64,
+    pub requests: i64,
+    pub queued_upserts: i64,
+    pub queued_deletes: i64,
+    pub orphans_seen: i64,
+    pub finished: bool,
+}
+
+#[derive(Deserialize)]
+struct Manifest {
+    users: Vec<RemoteUser>,
+    #[serde(default, rename = "hasMore")]
+    has_more: bool,
+}
+
+#[derive(Deserialize)]
+struct RemoteUser {
+    id: String,
+    version: i64,
+}
+
+pub struct Reconcile<'a> {
+    pub sql: &'a dyn Sql,
+    pub outbound: &'a dyn Outbound,
+    pub sync: &'a SyncConfig,
+}
+
+fn random_id(prefix: &str) -> Result<String, ReconcileError> {
+    random::alphanumeric(20)
+        .map(|r| format!("{prefix}{r}"))
+        .map_err(|e| ReconcileError::Manifest(e.to_string()))
+}
+
+impl Reconcile<'_> {
+    /// Starts (or restarts) a reconcile from the first user; returns its id.
+    pub async fn start(&self, now: Millis) -> Result<String, ReconcileError> {
+        let id = random_id("rec_")?;
+        self.sql
+            .batch(vec![
+                outbox::set_state(ID, &id),
+                outbox::set_state(CURSOR, ""),
+                outbox::set_state(ORPHANS, "0"),
+                outbox::set_state(LAST_SEED_AT, &now.to_string()),
+            ])
+            .await?;
+        Ok(id)
+    }
+
+    /// Whether the cron should start one: every `RECONCILE_EVERY_MS`, and once on the first run
+    /// after deployment unless `RECONCILE_ON_BOOT=false`.
+    pub fn is_due(&self, state: &HashMap<String, String>, now: Millis) -> bool {
+        if state.contains_key(ID) {
+            return false;
+        }
+        match state
+            .get(LAST_SEED_AT)
+            .and_then(|v| v.parse::<Millis>().ok())
+        {
+            None => self.sync.reconcile.on_boot,
+            Some(last) => now - last >= self.sync.reconcile.every_ms,
+        }
+    }
+
+    /// Advances the running reconcile by pages until it finishes or `max_requests` manifest
+    /// requests are spent.
+    pub async fn advance(
+        &self,
+        now: Millis,
+        max_requests: i64,
+    ) -> Result<ReconcileReport, ReconcileError> {
+        let mut report = ReconcileReport::default();
+        let state = outbox::state(self.sql).await?;
+        let (Some(id), Some(mut cursor)) = (state.get(ID).cloned(), state.get(CURSOR).cloned())
+        else {
+            return Ok(report);
+        };
+        report.id = Some(id);
+        let page_size = self.sync.reconcile.page_size;
+        while report.requests < max_requests {
+            let local = outbox::local_page(self.sql, &cursor, page_size).await?;
+            let last_page = (local.len() as i64) < page_size;
+            let up_to = if last_page {
+                None
+            } else {
+                local.last().map(|(id, _)| id.clone())
+            };
+            let remote = self
+                .manifest(&cursor, up_to.as_deref(), &mut report, now)
+                .await?;
+            let mut batch = self.differences(&local, &remote, now, &mut report)?;
+            report.pages += 1;
+            match up_to {
+                Some(next) => {
+                    batch.push(outbox::set_state(CURSOR, &next));
+                    cursor = next;
+                    self.sql.batch(batch).await?;
+                }
+                None => {
+                    batch.extend([
+                        outbox::clear_state(ID),
+                        outbox::clear_state(CURSOR),
+                        outbox::set_state(LAST_FINISHED_AT, &now.to_string()),
+                    ]);
+                    self.sql.batch(batch).await?;
+                    report.finished = true;
+                    break;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// The receiver's users in `(after, up_to]` (to the end when `up_to` is `None`), following
+    /// `hasMore` within the range.
+    async fn manifest(
+        &self,
+        after: &str,
+        up_to: Option<&str>,
+        report: &mut ReconcileReport,
+        now: Millis,
+    ) -> Result<Vec<RemoteUser>, ReconcileError> {
+        let mut users = Vec::new();
+        let mut from = after.to_string();
+        loop {
+            let after_value = if from.is_empty() {
+                json!(null)
+            } else {
+                json!(from)
+            };
+            let body = json!({"after": after_value, "upTo": up_to, "limit": self.sync.reconcile.page_size}).to_string().into_bytes();
+            let request = signed_post(self.sync, MANIFEST_PATH, &random_id("man_")?, body, now)
+                .map_err(|e| ReconcileError::Manifest(e.to_string()))?;
+            report.requests += 1;
+            let response = self
+                .outbound
+                .post(request)
+                .await
+                .map_err(|e| ReconcileError::Manifest(e.to_string()))?;
+            if !(200..300).contains(&response.status) {
+                return Err(ReconcileError::Manifest(format!(
+                    "HTTP {}",
+                    response.status
+                )));
+            }
+            let page: Manifest = serde_json::from_slice(&response.body)
+                .map_err(|e| ReconcileError::Manifest(format!("unreadable manifest: {e}")))?;
+            let more = page.has_more && !page.users.is_empty();
+            if let Some(last) = page.users.last() {
+                from = last.id.clone();
+            }
+            users.extend(page.users);
+            if !more {
+                return Ok(users);
+            }
+        }
+    }
+
+    fn differences(
+        &self,
+        local: &[(String, i64)],
+        remote: &[RemoteUser],
+        now: Millis,
+        report: &mut ReconcileReport,
+    ) -> Result<Vec<Statement>, ReconcileError> {
+        let remote_versions: HashMap<&str, i64> =
+            remote.iter().map(|r| (r.id.as_str(), r.version)).collect();
+        let local_ids: std::collections::HashSet<&str> =
+            local.iter().map(|(id, _)| id.as_str()).collect();
+        let mut batch = Vec::new();
+        for (id, version) in local {
+            let behind = match remote_versions.get(id.as_str()) {
+                None => true,
+                Some(&theirs) => *version == 0 || theirs < *version,
+            };
+            if behind {
+                report.queued_upserts += 1;
+                batch.extend(outbox::reconcile_upsert(id, &random_id("evt_")?, now));
+            }
+        }
+        let mut page_orphans = 0;
+        for orphan in remote.iter().filter(|r| !local_ids.contains(r.id.as_str())) {
+            page_orphans += 1;
+            if self.sync.reconcile.prune {
+                report.queued_deletes += 1;
+                batch.extend(outbox::reconcile_delete(
+                    &orphan.id,
+                    orphan.version,
+                    &random_id("evt_")?,
+                    now,
+                ));
+            }
+        }
+        report.orphans_seen += page_orphans;
+        if page_orphans > 0 {
+            batch.push(Statement::new(
+                r#"update "sync_state" set "value" = cast("value" as integer) + ?1 where "key" = 'reconcile.orphans'"#,
+                vec![page_orphans.into()],
+            ));
+        }
+        Ok(batch)
+    }
+}
