@@ -16,6 +16,7 @@ export SEED_SQL="$SEED"
 # The sync receiver (tests/e2e/receiver) listens here during tests/e2e/sync.test.mjs.
 export RECEIVER_PORT=$(free_port)
 export SYNC_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')
+export RECONCILE_TOKEN=$(node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("base64url"))')
 
 run_suites() {
   local status=0
@@ -24,7 +25,7 @@ run_suites() {
   return "$status"
 }
 
-start_test_server --var "PAYLOAD_SYNC_URL:http://127.0.0.1:$RECEIVER_PORT" --var "BA_TO_PAYLOAD_SECRET:$SYNC_SECRET"
+start_test_server --var "PAYLOAD_SYNC_URL:http://127.0.0.1:$RECEIVER_PORT" --var "BA_TO_PAYLOAD_SECRET:$SYNC_SECRET" --var "RECONCILE_TOKEN:$RECONCILE_TOKEN"
 run_suites "tests/e2e/*.test.mjs"
 stop_test_server
 

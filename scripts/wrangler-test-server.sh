@@ -1,14 +1,16 @@
 # Sourced by e2e.sh and bench.sh.
 # start_test_server [wrangler dev args…]: a fresh `wrangler dev` with its own D1/KV state on free
 #   loopback ports, cron testing on, $SEED_SQL (if set) applied after the migrations. Exports
-#   BASE_URL, PAGE_ORIGIN (trusted), UNTRUSTED_ORIGIN, WRANGLER_LOG and TEST_SECRET (the
-#   BETTER_AUTH_SECRET it runs with; kept if already set).
+#   BASE_URL, PAGE_ORIGIN (trusted), UNTRUSTED_ORIGIN, WRANGLER_LOG, TEST_STATE (its local
+#   D1/KV state lives in $TEST_STATE/data) and TEST_SECRET (the BETTER_AUTH_SECRET it runs with;
+#   kept if already set).
 # stop_test_server: stops its process group and removes its state.
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})'; }
 
 start_test_server() {
   local port inspector
   port=$(free_port); inspector=$(free_port)
+  export TEST_STATE
   TEST_STATE=$(mktemp -d)
   export BASE_URL="http://127.0.0.1:$port"
   export PAGE_ORIGIN="http://127.0.0.1:$(free_port)" UNTRUSTED_ORIGIN="http://127.0.0.1:$(free_port)"

@@ -2,6 +2,7 @@
 // faults (tests/e2e/receiver). The cron is fired through /__scheduled.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { startReceiver } from "./receiver/receiver.mjs";
 import { BASE, Jar, call, uniqueEmail } from "./helpers.mjs";
 
@@ -17,9 +18,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const cron = () => fetch(`${BASE}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).then((r) => r.text());
 
 /** Fires the cron until `predicate` holds (backoff delays run in real time). */
-async function eventually(predicate, what, { timeoutMs = 45_000, useCron = true } = {}) {
+async function eventually(predicate, what, { timeoutMs = 45_000, useCron = true, probe } = {}) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (probe) await probe();
     if (predicate()) return;
     if (useCron) await cron();
     await sleep(250);
@@ -109,12 +111,57 @@ test("replayed, re-timed, re-pathed or altered requests are refused", async () =
   assert.equal(await resend("/api/ba-sync/events", { ...fresh, "x-ba-sync-nonce": "another-fresh-nonce" }, body), 401, "outside the window");
 });
 
-test("soak: users created, updated and deleted while the receiver fails 30% and drops acknowledgements", async () => {
+const operator = (method, path, { token = process.env.RECONCILE_TOKEN, body } = {}) =>
+  call(`/reconcile/${path}`, { method, body, headers: token === null ? {} : { "x-reconcile-token": token } });
+
+test("the operator endpoints refuse a missing or wrong token", async () => {
+  for (const [method, path] of [["GET", "status"], ["POST", "run"], ["POST", "ensure"], ["POST", "delete"]]) {
+    const body = method === "POST" ? {} : undefined;
+    assert.equal((await operator(method, path, { token: null, body })).status, 401, `${path} without a token`);
+    assert.equal((await operator(method, path, { token: "wrong", body })).status, 401, `${path} with a wrong token`);
+  }
+});
+
+test("a full reconcile repairs a receiver that lost users, and keeps its strays with prune off", async () => {
+  resetFaults();
+  const { id } = await signUp("reconcile");
+  await eventually(() => receiver.user(id), "the first delivery");
+  receiver.forget(id);
+  receiver.plant("zzz-stray-user", 3);
+  const run = await operator("POST", "run", { body: {} });
+  assert.equal(run.status, 200);
+  assert.match(run.json.reconcileId, /^rec_/);
+  await eventually(() => receiver.user(id), "the reconcile to restore the user");
+  assert.ok(receiver.user("zzz-stray-user"), "prune is off");
+  receiver.forget("zzz-stray-user");
+  let status;
+  const probe = async () => {
+    status = (await operator("GET", "status")).json;
+  };
+  await eventually(() => status?.reconciling === false, "the reconcile to finish", { timeoutMs: 20_000, probe });
+});
+
+test("a long receiver outage queues work, shows in the status, and recovers", async () => {
+  resetFaults();
+  receiver.faults.failRate = 1;
+  const users = [];
+  for (let i = 0; i < 5; i++) users.push(await signUp(`outage-long${i}`));
+  await sleep(1_500);
+  await cron();
+  const status = (await operator("GET", "status")).json;
+  assert.ok(status.queueSize >= 5, JSON.stringify(status));
+  assert.ok(status.oldestPendingAgeMs >= 1_000, JSON.stringify(status));
+  assert.ok(status.failed > 0 && status.lastError, JSON.stringify(status));
+  receiver.faults.failRate = 0;
+  await eventually(() => users.every((u) => receiver.user(u.id)), "recovery");
+});
+
+test("soak: 300 users created, updated and deleted while the receiver fails 30% and drops acknowledgements", async () => {
   resetFaults();
   receiver.faults.failRate = 0.3;
-  receiver.faults.dropAfterApply = 5;
+  receiver.faults.dropAfterApply = 20;
   const users = [];
-  for (let i = 0; i < 24; i++) users.push(await signUp(`soak${i}`));
+  for (let i = 0; i < 300; i++) users.push(await signUp(`soak${i}`));
   for (const u of users.filter((_, i) => i % 2 === 0)) await call("/update-user", { method: "POST", body: { name: "Updated" }, jar: u.jar });
   const deleted = users.filter((_, i) => i % 3 === 0);
   for (const u of deleted) await call("/delete-user", { method: "POST", body: { password: PASSWORD }, jar: u.jar });
@@ -123,6 +170,24 @@ test("soak: users created, updated and deleted while the receiver fails 30% and 
   const converged = () =>
     alive.every((u, i) => receiver.user(u.id)?.name === (users.indexOf(u) % 2 === 0 ? "Updated" : "Synced")) &&
     deleted.every((u) => !receiver.user(u.id) && receiver.tombstone(u.id));
-  await eventually(converged, "the receiver to match D1", { timeoutMs: 90_000 });
+  await eventually(converged, "the receiver to match D1", { timeoutMs: 120_000 });
   for (const u of alive) assert.equal(receiver.user(u.id).version, users.indexOf(u) % 2 === 0 ? 2 : 1, "no duplicate application");
+
+  // Drained, with a full reconcile for good measure: the receiver holds exactly D1's users.
+  receiver.faults.dropAfterApply = 0;
+  await operator("POST", "run", { body: {} });
+  let status;
+  const probe = async () => {
+    status = (await operator("GET", "status")).json;
+  };
+  await eventually(() => status?.reconciling === false && status.queueSize === 0, "a drained queue", { probe });
+  assert.deepEqual(receiver.users().map((u) => u.id), d1UserIds());
 });
+
+/** D1's user ids, read from wrangler dev's local state (ordered as SQLite orders text). */
+function d1UserIds() {
+  const args = ["d1", "execute", "DB", "--local", "--persist-to", `${process.env.TEST_STATE}/data`, "--json", "--command", 'select "id" from "user" order by "id"'];
+  const out = spawnSync("wrangler", args, { encoding: "utf8" });
+  assert.equal(out.status, 0, out.stderr);
+  return JSON.parse(out.stdout)[0].results.map((r) => r.id);
+}

@@ -16,7 +16,7 @@ export function startReceiver({ port, secrets }) {
   const db = new DatabaseSync(":memory:");
   db.exec(SCHEMA);
   const faults = { failRate: 0, tooManyRequests: null, delayMs: 0, dropAfterApply: 0, holdNext: false, clockSkewSeconds: 0 };
-  const stats = { requests: 0, applied: 0, duplicates: 0, stale: 0, refused: 0, failed: 0, dropped: 0 };
+  const stats = { requests: 0, manifests: 0, applied: 0, duplicates: 0, stale: 0, refused: 0, failed: 0, dropped: 0 };
   const seen = [];
   let held = null;
 
@@ -39,6 +39,22 @@ export function startReceiver({ port, secrets }) {
     }
     db.prepare("insert into events (event_id) values (?)").run(event.eventId);
     return "applied";
+  }
+
+  // The receiver's users in (after, upTo], ordered by id as SQLite compares text (bytewise).
+  function manifest(res, body) {
+    let request;
+    try {
+      request = JSON.parse(body.toString("utf8"));
+    } catch {
+      return res.writeHead(400).end();
+    }
+    const limit = Math.min(Number(request.limit) || 500, 1000);
+    const rows = db
+      .prepare("select id, version from users where (? is null or id > ?) and (? is null or id <= ?) order by id limit ?")
+      .all(request.after ?? null, request.after ?? null, request.upTo ?? null, request.upTo ?? null, limit + 1);
+    stats.manifests++;
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ users: rows.slice(0, limit).map((r) => ({ ...r })), hasMore: rows.length > limit }));
   }
 
   async function handle(req, res, body) {
@@ -65,6 +81,7 @@ export function startReceiver({ port, secrets }) {
       stats.refused++;
       return res.writeHead(409, { "content-type": "application/json" }).end(JSON.stringify({ error: "replay" }));
     }
+    if (req.url === "/api/ba-sync/manifest") return manifest(res, body);
     if (req.url !== "/api/ba-sync/events") return res.writeHead(404).end();
     let events;
     try {
@@ -108,6 +125,9 @@ export function startReceiver({ port, secrets }) {
         users: () => db.prepare("select id, email, name, version from users order by id").all(),
         user: (id) => db.prepare("select id, email, name, version from users where id = ?").get(id),
         tombstone: (id) => db.prepare("select version from tombstones where id = ?").get(id),
+        /** Changes the receiver's copy behind portcullis' back (data loss, stray rows). */
+        forget: (id) => db.prepare("delete from users where id = ?").run(id),
+        plant: (id, version) => db.prepare("insert into users (id, email, name, version) values (?, ?, 'Stray', ?)").run(id, `${id}@stray.example`, version),
         releaseHeld: () => held?.(),
         close: () => new Promise((r) => server.close(r)),
       }),
