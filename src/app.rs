@@ -36,6 +36,11 @@ pub struct Drivers {
     pub outbound: Box<dyn Outbound>,
 }
 
+/// Budget units the cron keeps for key rotation and the session sweep.
+const HOUSEKEEPING_RESERVE: i64 = 5;
+/// Budget units a request's own work may have used before its follow-up sync attempt.
+const REQUEST_RESERVE: i64 = 10;
+
 pub struct App {
     config: Result<Config, ConfigError>,
     drivers: Drivers,
@@ -53,8 +58,12 @@ impl App {
 
     /// The Cron Trigger: housekeeping that no request should pay for. Failures are logged.
     pub async fn scheduled(&self, cron: &str, now: Millis) {
-        self.reconcile(now).await;
-        self.drain(now, None).await;
+        // The sync budget: a quarter for the reconcile, the rest for delivery, a few units
+        // left for the housekeeping below.
+        let budget = self.sync_budget();
+        let spent = self.reconcile(now, budget / 4).await;
+        self.drain(now, None, budget - spent - HOUSEKEEPING_RESERVE)
+            .await;
         let log = self.drivers.log.as_ref();
         if let Ok(config) = &self.config {
             let ring = KeyRing {
@@ -121,18 +130,29 @@ impl App {
         }
     }
 
-    /// The immediate first attempt for users changed by a request; the cron retries what fails.
+    /// The immediate first attempt for users changed by a request (within the request's own
+    /// invocation budget, less what the request used); the cron retries what fails.
     pub async fn follow_up(&self, users: &[String], now: Millis) {
+        let budget = self.sync_budget() - REQUEST_RESERVE;
         for user in users {
-            self.drain(now, Some(user)).await;
+            self.drain(now, Some(user), budget / users.len().max(1) as i64)
+                .await;
         }
     }
 
-    /// Starts a full reconcile when one is due and advances the running one, within a fifth of
-    /// the request budget (the rest is for delivery).
-    pub async fn reconcile(&self, now: Millis) {
+    fn sync_budget(&self) -> i64 {
+        self.config
+            .as_ref()
+            .ok()
+            .and_then(|c| c.sync.as_ref())
+            .map_or(0, |s| s.subrequest_budget)
+    }
+
+    /// Starts a full reconcile when one is due and advances the running one within `budget`
+    /// units; returns the units spent.
+    pub async fn reconcile(&self, now: Millis, budget: i64) -> i64 {
         let Some(sync) = self.config.as_ref().ok().and_then(|c| c.sync.as_ref()) else {
-            return;
+            return 0;
         };
         let log = self.drivers.log.as_ref();
         let reconcile = Reconcile {
@@ -144,21 +164,20 @@ impl App {
             Ok(state) if reconcile.is_due(&state, now) => match reconcile.start(now).await {
                 Ok(id) => log.log(Level::Info, &format!("[reconcile:{id}] started")),
                 Err(e) => {
-                    return log.log(Level::Error, &format!("[reconcile] could not start: {e}"))
+                    log.log(Level::Error, &format!("[reconcile] could not start: {e}"));
+                    return 2;
                 }
             },
             Ok(_) => {}
             Err(e) => {
-                return log.log(
+                log.log(
                     Level::Error,
                     &format!("[reconcile] could not read the sync state: {e}"),
-                )
+                );
+                return 1;
             }
         }
-        match reconcile
-            .advance(now, (sync.subrequest_budget / 5).max(1))
-            .await
-        {
+        match reconcile.advance(now, budget).await {
             Ok(r) => {
                 if let Some(id) = &r.id {
                     let end = if r.finished {
@@ -171,16 +190,21 @@ impl App {
                         &format!("[reconcile:{id}] {} pages: {} upserts and {} deletes queued, {} receiver-only users{end}", r.pages, r.queued_upserts, r.queued_deletes, r.orphans_seen),
                     );
                 }
+                r.spent + 2
             }
-            Err(e) => log.log(
-                Level::Warn,
-                &format!("[reconcile] paused until the next run: {e}"),
-            ),
+            Err(e) => {
+                log.log(
+                    Level::Warn,
+                    &format!("[reconcile] paused until the next run: {e}"),
+                );
+                budget
+            }
         }
     }
 
-    /// Sends due outbox rows (only `user`'s, when given), logging the outcome.
-    pub async fn drain(&self, now: Millis, user: Option<&str>) {
+    /// Sends due outbox rows (only `user`'s, when given) within `budget` units, logging the
+    /// outcome.
+    pub async fn drain(&self, now: Millis, user: Option<&str>, budget: i64) {
         let Some(sync) = self.config.as_ref().ok().and_then(|c| c.sync.as_ref()) else {
             return;
         };
@@ -190,7 +214,7 @@ impl App {
             sync,
         };
         let log = self.drivers.log.as_ref();
-        match drain.run(now, user).await {
+        match drain.run(now, user, budget).await {
             Ok(r) if r.requests == 0 => {}
             Ok(r) => log.log(
                 if r.dead > 0 { Level::Warn } else { Level::Info },

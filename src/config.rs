@@ -63,7 +63,8 @@ pub struct SyncConfig {
     pub key_id: String,
     /// Also signed with during a rotation, so a receiver holding either secret accepts.
     pub previous_secret: Option<Secret>,
-    /// Outbound requests one invocation may make (the Workers Free plan allows 50 subrequests).
+    /// D1 calls and fetches one invocation may spend on sync (the Workers Free plan allows 50
+    /// of each).
     pub subrequest_budget: i64,
     /// Events per request.
     pub batch_size: i64,
@@ -240,7 +241,7 @@ impl Config {
                     key_id: get("BA_TO_PAYLOAD_KEY_ID").unwrap_or_else(|| "1".to_string()),
                     previous_secret: get("BA_TO_PAYLOAD_PREVIOUS_SECRET").map(Secret),
                     subrequest_budget: number("SYNC_SUBREQUEST_BUDGET", 40, 1, 10_000)?,
-                    batch_size: number("SYNC_BATCH_SIZE", 10, 1, 100)?,
+                    batch_size: number("SYNC_BATCH_SIZE", 25, 1, 100)?,
                     reconcile: ReconcileConfig {
                         page_size: number("RECONCILE_PAGE_SIZE", 500, 1, 500)?,
                         every_ms: number(

@@ -265,7 +265,7 @@ fn duplicate_and_stale_answers_count_as_delivered() {
 
 #[test]
 fn the_request_budget_bounds_one_invocation() {
-    let t = sync_app(&[("SYNC_SUBREQUEST_BUDGET", "2"), ("SYNC_BATCH_SIZE", "2")]);
+    let t = sync_app(&[("SYNC_SUBREQUEST_BUDGET", "20"), ("SYNC_BATCH_SIZE", "2")]);
     for i in 0..5 {
         sign_up(&t, &format!("many{i}@example.com"));
     }

@@ -98,10 +98,11 @@ fn no_reconcile_on_boot_when_disabled() {
 
 #[test]
 fn paging_resumes_across_runs_and_sees_changes_between_pages_without_false_orphans() {
-    // One manifest request per run (budget 5 / 5), two users per page.
+    // A budget of 20 leaves the reconcile 5 units a run: one page (a state read, the local page,
+    // one manifest request, the write). Two users per page.
     let t = sync_app(&[
         ("RECONCILE_PAGE_SIZE", "2"),
-        ("SYNC_SUBREQUEST_BUDGET", "5"),
+        ("SYNC_SUBREQUEST_BUDGET", "20"),
     ]);
     for id in ["u01", "u02", "u03", "u04", "u05", "u06", "u07"] {
         import_user(&t, id);

@@ -108,25 +108,6 @@ pub async fn claim(
     .await
 }
 
-/// How many rows are due at `now` (only `user_id`'s, when given).
-pub async fn due_count(
-    sql: &dyn Sql,
-    now: Millis,
-    user_id: Option<&str>,
-) -> Result<i64, StorageError> {
-    let rows = sql
-        .query(Statement::new(
-            r#"select count(*) as "n" from "sync_outbox" where (("status" = 'pending' and "nextAttemptAt" <= ?1) or ("status" = 'inflight' and "leaseUntil" < ?1)) and (?2 is null or "userId" = ?2)"#,
-            vec![now.into(), user_id.into()],
-        ))
-        .await?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.get("n"))
-        .and_then(|n| n.as_f64())
-        .unwrap_or(0.0) as i64)
-}
-
 fn count(key: &'static str) -> Statement {
     Statement::new(
         r#"insert into "sync_state" ("key", "value") values (?1, '1') on conflict ("key") do update set "value" = cast("sync_state"."value" as integer) + 1"#,

@@ -16,13 +16,18 @@ use serde_json::{json, Map, Value};
 pub const EVENTS_PATH: &str = "/api/ba-sync/events";
 const LEASE: Millis = 90 * SECOND;
 
+/// Budget units one delivery round costs: claim, read users, read accounts, send, record.
+pub const ROUND_COST: i64 = 5;
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct DrainReport {
     pub requests: i64,
+    /// Budget units spent (D1 calls and fetches).
+    pub spent: i64,
     pub delivered: i64,
     pub retried: i64,
     pub dead: i64,
-    /// The request budget ran out with work still due.
+    /// The budget ran out while work was probably still due (the last claim was full).
     pub budget_exhausted: bool,
 }
 
@@ -52,24 +57,34 @@ enum Outcome {
 }
 
 impl Drain<'_> {
-    /// Drains due rows (only `user`'s, when given) until nothing is due or the budget is spent.
-    pub async fn run(&self, now: Millis, user: Option<&str>) -> Result<DrainReport, StorageError> {
+    /// Drains due rows (only `user`'s, when given) until nothing is due or `budget` units (D1
+    /// calls and fetches) would be exceeded.
+    pub async fn run(
+        &self,
+        now: Millis,
+        user: Option<&str>,
+        budget: i64,
+    ) -> Result<DrainReport, StorageError> {
         let owner = format!(
             "drain_{}",
             random::alphanumeric(16).map_err(|e| StorageError::Query(e.to_string()))?
         );
         let mut report = DrainReport::default();
+        let mut last_claim_full = true;
         loop {
-            if report.requests >= self.sync.subrequest_budget {
-                report.budget_exhausted = outbox::due_count(self.sql, now, user).await? > 0;
+            if report.spent + ROUND_COST > budget {
+                report.budget_exhausted = last_claim_full;
                 break;
             }
             let rows =
                 outbox::claim(self.sql, &owner, now, LEASE, self.sync.batch_size, user).await?;
+            report.spent += 1;
             if rows.is_empty() {
                 break;
             }
+            last_claim_full = rows.len() as i64 == self.sync.batch_size;
             report.requests += 1;
+            report.spent += ROUND_COST - 1;
             let events = self.events(&rows, now).await?;
             let outcomes = self.send(&events, now).await;
             let mut batch: Vec<Statement> = Vec::new();

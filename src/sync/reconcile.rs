@@ -31,8 +31,13 @@ pub enum ReconcileError {
     Manifest(String),
 }
 
+/// Budget units a page costs besides its manifest requests: the local page and the write.
+const PAGE_COST: i64 = 2;
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ReconcileReport {
+    /// Budget units spent (D1 calls and fetches).
+    pub spent: i64,
     pub id: Option<String>,
     pub pages: i64,
     pub requests: i64,
@@ -97,14 +102,17 @@ impl Reconcile<'_> {
         }
     }
 
-    /// Advances the running reconcile by pages until it finishes or `max_requests` manifest
-    /// requests are spent.
+    /// Advances the running reconcile page by page until it finishes or `budget` units (D1 calls
+    /// and fetches) would be exceeded.
     pub async fn advance(
         &self,
         now: Millis,
-        max_requests: i64,
+        budget: i64,
     ) -> Result<ReconcileReport, ReconcileError> {
-        let mut report = ReconcileReport::default();
+        let mut report = ReconcileReport {
+            spent: 1,
+            ..ReconcileReport::default()
+        };
         let state = outbox::state(self.sql).await?;
         let (Some(id), Some(mut cursor)) = (state.get(ID).cloned(), state.get(CURSOR).cloned())
         else {
@@ -112,7 +120,7 @@ impl Reconcile<'_> {
         };
         report.id = Some(id);
         let page_size = self.sync.reconcile.page_size;
-        while report.requests < max_requests {
+        while report.spent + PAGE_COST < budget {
             let local = outbox::local_page(self.sql, &cursor, page_size).await?;
             let last_page = (local.len() as i64) < page_size;
             let up_to = if last_page {
@@ -125,6 +133,7 @@ impl Reconcile<'_> {
                 .await?;
             let mut batch = self.differences(&local, &remote, now, &mut report)?;
             report.pages += 1;
+            report.spent += PAGE_COST;
             match up_to {
                 Some(next) => {
                     batch.push(outbox::set_state(CURSOR, &next));
@@ -167,6 +176,7 @@ impl Reconcile<'_> {
             let request = signed_post(self.sync, MANIFEST_PATH, &random_id("man_")?, body, now)
                 .map_err(|e| ReconcileError::Manifest(e.to_string()))?;
             report.requests += 1;
+            report.spent += 1;
             let response = self
                 .outbound
                 .post(request)
