@@ -373,7 +373,7 @@ fn the_cron_sweeps_expired_session_rows() {
     signed_up(&t, "sweep1@example.com");
     t.advance(8 * DAY);
     signed_up(&t, "sweep2@example.com");
-    futures::executor::block_on(t.app.scheduled("17 * * * *", t.clock.get()));
+    futures::executor::block_on(t.app.scheduled("* * * * *", t.clock.get()));
     assert_eq!(t.sql.count(r#"select count(*) from "session""#), 1);
     assert!(t
         .logs
