@@ -2,7 +2,7 @@
 # End-to-end tests: a fresh `wrangler dev` (local D1 seeded with better-auth rows, local KV, cron
 # testing) on free loopback ports, then the Node suites in tests/e2e against it; then the password
 # and JWT suites once more against a server hashing with PASSWORD_HASHER=node-crypto and signing
-# with keys it made itself.
+# with keys it made itself, which syncs its users to a real Payload server (examples/payload).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 . "$ROOT/scripts/wrangler-test-server.sh"
@@ -16,6 +16,7 @@ export SEED_SQL="$SEED"
 # The sync receiver (tests/e2e/receiver) listens here during tests/e2e/sync.test.mjs.
 export RECEIVER_PORT=$(free_port)
 export SYNC_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')
+export PAYLOAD_PORT=$(free_port)
 export RECONCILE_TOKEN=$(node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("base64url"))')
 
 run_suites() {
@@ -29,5 +30,6 @@ start_test_server --var "PAYLOAD_SYNC_URL:http://127.0.0.1:$RECEIVER_PORT" --var
 run_suites "tests/e2e/*.test.mjs"
 stop_test_server
 
-SEED_SQL="$ROOT/tests/e2e/seed.sql" start_test_server --var PASSWORD_HASHER:node-crypto
-PASSWORD_HASHER=node-crypto run_suites tests/e2e/password-interop.test.mjs tests/e2e/jwt.test.mjs
+SEED_SQL="$ROOT/tests/e2e/seed.sql" start_test_server --var PASSWORD_HASHER:node-crypto \
+  --var "PAYLOAD_SYNC_URL:http://127.0.0.1:$PAYLOAD_PORT" --var "BA_TO_PAYLOAD_SECRET:$SYNC_SECRET" --var "RECONCILE_TOKEN:$RECONCILE_TOKEN"
+PASSWORD_HASHER=node-crypto run_suites tests/e2e/password-interop.test.mjs tests/e2e/jwt.test.mjs tests/e2e/payload/payload.test.mjs

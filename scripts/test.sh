@@ -17,6 +17,11 @@ if ! command -v chromium > /dev/null; then
   fi
 fi
 
+# The Payload receiver example, run for real by the end-to-end suite.
+if [ ! -d examples/payload/node_modules/payload ] || [ examples/payload/package-lock.json -nt examples/payload/node_modules/.package-lock.json ]; then
+  npm install --prefix examples/payload --no-fund --no-audit --loglevel=error
+fi
+
 # PyJWT for the cross-language JWT test, in the project's own virtualenv.
 if ! .venv/bin/python -c 'import jwt, cryptography' 2> /dev/null; then
   python3 -m venv .venv

@@ -1,7 +1,7 @@
 // The receiving side checks the vectors of docs/sync-protocol.md (the Rust signer checks them too).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { sign, signingString, verifyRequest } from "./receiver/verify.mjs";
+import { sign, signingString, verifyRequest } from "../../examples/payload/ba-sync/verify.mjs";
 
 const SECRET = "portcullis-sync-test-secret-0123456789abcdef";
 const NEXT = "portcullis-sync-next-secret-fedcba9876543210";

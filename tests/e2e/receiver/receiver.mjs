@@ -3,7 +3,7 @@
 // acknowledgements, held requests and clock skew.
 import { createServer } from "node:http";
 import { DatabaseSync } from "node:sqlite";
-import { verifyRequest } from "./verify.mjs";
+import { verifyRequest } from "../../../examples/payload/ba-sync/verify.mjs";
 
 const SCHEMA = `
   create table users (id text primary key, email text not null, name text, version integer not null);

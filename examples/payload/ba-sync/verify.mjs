@@ -1,5 +1,5 @@
 // The receiving side of docs/sync-protocol.md: signature and timestamp checks over the raw bytes.
-// Shared by the loopback test receiver and the Payload example.
+// Shared by the Payload endpoints here and the loopback receiver of the end-to-end tests.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 export const WINDOW_SECONDS = 300;

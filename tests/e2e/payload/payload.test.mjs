@@ -1,0 +1,87 @@
+// The Payload example (examples/payload) as the real receiver: a Payload 3 server (Local API,
+// SQLite) started here, fed by wrangler dev. scripts/e2e.sh points the second server's
+// PAYLOAD_SYNC_URL at PAYLOAD_PORT.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BASE, Jar, call, uniqueEmail } from "../helpers.mjs";
+
+const PASSWORD = "correct horse battery";
+const PAYLOAD = `http://127.0.0.1:${process.env.PAYLOAD_PORT}`;
+let server;
+let dir;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "payload-"));
+  server = spawn(process.execPath, ["server.mjs"], {
+    cwd: "examples/payload",
+    env: { ...process.env, PORT: process.env.PAYLOAD_PORT, PAYLOAD_SECRET: "payload-secret-for-the-e2e-run-0123456789", BA_TO_PAYLOAD_SECRET: process.env.SYNC_SECRET, PAYLOAD_DB_URL: `file:${join(dir, "payload.db")}` },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes('"listening"')) resolve();
+    });
+    server.on("exit", (code) => reject(new Error(`the Payload server exited with ${code}: ${out}`)));
+  });
+});
+
+after(async () => {
+  server?.kill("SIGTERM");
+  await new Promise((r) => (server?.exitCode !== null ? r() : server.on("exit", r)));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const state = async () => (await fetch(`${PAYLOAD}/_state`)).json();
+const cron = () => fetch(`${BASE}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).then((r) => r.text());
+
+async function eventually(predicate, what) {
+  const deadline = Date.now() + 45_000;
+  while (Date.now() < deadline) {
+    const s = await state();
+    if (predicate(s)) return s;
+    await cron();
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  assert.fail(`timed out waiting for: ${what}`);
+}
+
+test("a user's life cycle in portcullis is mirrored in Payload", async () => {
+  const jar = new Jar();
+  const email = uniqueEmail("payload");
+  const up = await call("/sign-up/email", { method: "POST", body: { name: "In Payload", email, password: PASSWORD }, jar });
+  const id = up.json.user.id;
+  let s = await eventually((s) => s.users.some((u) => u.id === id), "the user in Payload");
+  assert.deepEqual(s.users.find((u) => u.id === id), { id, email, name: "In Payload", version: 1 });
+
+  await call("/update-user", { method: "POST", body: { name: "Renamed in Payload" }, jar });
+  s = await eventually((s) => s.users.find((u) => u.id === id)?.version === 2, "the rename in Payload");
+  assert.equal(s.users.find((u) => u.id === id).name, "Renamed in Payload");
+
+  await call("/delete-user", { method: "POST", body: { password: PASSWORD }, jar });
+  s = await eventually((s) => s.tombstones.some((t) => t.id === id), "the tombstone in Payload");
+  assert.equal(s.users.find((u) => u.id === id), undefined);
+  assert.equal(s.tombstones.find((t) => t.id === id).version, 3);
+});
+
+test("a full reconcile against Payload's manifest converges, and Payload's REST API cannot write users", async () => {
+  const run = await call("/reconcile/run", { method: "POST", body: {}, headers: { "x-reconcile-token": process.env.RECONCILE_TOKEN } });
+  assert.equal(run.status, 200, run.text);
+  const deadline = Date.now() + 45_000;
+  let status;
+  do {
+    await cron();
+    status = (await call("/reconcile/status", { headers: { "x-reconcile-token": process.env.RECONCILE_TOKEN } })).json;
+  } while ((status.reconciling || status.queueSize > 0) && Date.now() < deadline);
+  assert.equal(status.reconciling, false, JSON.stringify(status));
+  assert.equal(status.queueSize, 0, JSON.stringify(status));
+  assert.equal(status.deadTasks, 0, JSON.stringify(status));
+  const forged = await fetch(`${PAYLOAD}/api/users`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ externalId: "forged", baSyncVersion: 99 }) });
+  assert.equal(forged.status, 403);
+  assert.equal((await state()).users.some((u) => u.id === "forged"), false);
+});
