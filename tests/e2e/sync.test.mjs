@@ -184,10 +184,39 @@ test("soak: 300 users created, updated and deleted while the receiver fails 30% 
   assert.deepEqual(receiver.users().map((u) => u.id), d1UserIds());
 });
 
-/** D1's user ids, read from wrangler dev's local state (ordered as SQLite orders text). */
-function d1UserIds() {
-  const args = ["d1", "execute", "DB", "--local", "--persist-to", `${process.env.TEST_STATE}/data`, "--json", "--command", 'select "id" from "user" order by "id"'];
+/** Reads wrangler dev's local D1 directly. */
+function d1(sql) {
+  const args = ["d1", "execute", "DB", "--local", "--persist-to", `${process.env.TEST_STATE}/data`, "--json", "--command", sql];
   const out = spawnSync("wrangler", args, { encoding: "utf8" });
   assert.equal(out.status, 0, out.stderr);
-  return JSON.parse(out.stdout)[0].results.map((r) => r.id);
+  return JSON.parse(out.stdout)[0].results;
 }
+
+/** D1's user ids (ordered as SQLite orders text). */
+const d1UserIds = () => d1('select "id" from "user" order by "id"').map((r) => r.id);
+
+test("sign-ups that lose a race for one address leave no sync work behind", async () => {
+  resetFaults();
+  const count = () => d1('select (select count(*) from "sync_version") as "versions", (select count(*) from "user") as "users"')[0];
+  const before = count();
+  const email = uniqueEmail("race-sync");
+  const variants = [email, email.toUpperCase(), email, email, email.toUpperCase()];
+  const results = await Promise.all(variants.map((e) => call("/sign-up/email", { method: "POST", body: { name: "Racer", email: e, password: PASSWORD } })));
+  assert.equal(results.filter((r) => r.status === 200).length, 1);
+  const after = count();
+  assert.equal(after.users - before.users, 1);
+  assert.equal(after.versions - before.versions, 1, "only the winner's batch wrote sync work");
+});
+
+test("429 with Retry-After delays the retry by at least that long", async () => {
+  resetFaults();
+  receiver.faults.tooManyRequests = 3;
+  const from = receiver.seen.length;
+  const { id } = await signUp("retry-after");
+  const attempts = () => receiver.seen.slice(from).filter((r) => r.body.toString("utf8").includes(id));
+  await eventually(() => attempts().length > 0, "the first attempt", { useCron: false, timeoutMs: 10_000 });
+  receiver.faults.tooManyRequests = null;
+  await eventually(() => receiver.user(id), "the delivery after Retry-After");
+  const [first, second] = attempts();
+  assert.ok(second.at - first.at >= 3_000, `retried after ${second.at - first.at} ms`);
+});

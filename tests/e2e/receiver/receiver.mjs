@@ -59,7 +59,7 @@ export function startReceiver({ port, secrets }) {
 
   async function handle(req, res, body) {
     stats.requests++;
-    seen.push({ headers: { ...req.headers }, path: req.url, body });
+    seen.push({ at: Date.now(), headers: { ...req.headers }, path: req.url, body });
     if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
     if (faults.tooManyRequests) {
       stats.failed++;
