@@ -208,6 +208,21 @@ test("sign-ups that lose a race for one address leave no sync work behind", asyn
   assert.equal(after.versions - before.versions, 1, "only the winner's batch wrote sync work");
 });
 
+test("a row claimed by a sender that died is sent again once its lease expires", async () => {
+  resetFaults();
+  receiver.faults.failRate = 1;
+  const { id } = await signUp("dead-sender");
+  await sleep(300);
+  // The state a drain leaves when its isolate dies mid-send: claimed, leased, never completed.
+  const leaseUntil = Date.now() + 4_000;
+  d1(`update "sync_outbox" set "status" = 'inflight', "leaseOwner" = 'drain_that_died', "leaseUntil" = ${leaseUntil}, "nextAttemptAt" = 0 where "userId" = '${id}'`);
+  receiver.faults.failRate = 0;
+  await cron();
+  assert.equal(receiver.user(id), undefined, "not sent while the lease holds");
+  await eventually(() => receiver.user(id), "the reclaimed row delivered");
+  assert.ok(Date.now() >= leaseUntil);
+});
+
 test("429 with Retry-After delays the retry by at least that long", async () => {
   resetFaults();
   receiver.faults.tooManyRequests = 3;
