@@ -221,10 +221,17 @@ impl Config {
         let sync = match get("PAYLOAD_SYNC_URL") {
             None => None,
             Some(url) => {
-                if Origin::parse_url(&url).is_none() {
+                let Some((receiver, _)) = Origin::parse_url(&url) else {
                     return Err(ConfigError::Invalid {
                         name: "PAYLOAD_SYNC_URL",
                         reason: format!("{url:?} is not an absolute http(s) URL"),
+                    });
+                };
+                // User data must not cross the internet in clear text; plain http is for local setups.
+                if !receiver.is_https() && base_origin.is_https() && !receiver.is_loopback() {
+                    return Err(ConfigError::Invalid {
+                        name: "PAYLOAD_SYNC_URL",
+                        reason: "must use https when BETTER_AUTH_URL does".into(),
                     });
                 }
                 let secret = get("BA_TO_PAYLOAD_SECRET")
@@ -349,6 +356,26 @@ mod tests {
             ),
             ("http://127.0.0.1:3000", "1", 40, 1)
         );
+    }
+
+    #[test]
+    fn sync_over_plain_http_is_refused_for_an_https_service_unless_on_loopback() {
+        let https = [
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("BETTER_AUTH_URL", "https://auth.example.com"),
+            ("BA_TO_PAYLOAD_SECRET", SECRET),
+        ];
+        let with_url = |url| config(&[https[0], https[1], https[2], ("PAYLOAD_SYNC_URL", url)]);
+        assert!(matches!(
+            with_url("http://cms.example.com"),
+            Err(ConfigError::Invalid {
+                name: "PAYLOAD_SYNC_URL",
+                ..
+            })
+        ));
+        assert!(with_url("https://cms.example.com").is_ok());
+        assert!(with_url("http://127.0.0.1:3000").is_ok());
+        assert!(with_url("http://localhost:3000").is_ok());
     }
 
     #[test]

@@ -18,6 +18,11 @@ impl Origin {
         self.scheme == "https"
     }
 
+    /// `localhost`, `127.x.x.x` or `[::1]`.
+    pub fn is_loopback(&self) -> bool {
+        self.host == "localhost" || self.host == "[::1]" || self.host.starts_with("127.")
+    }
+
     /// Parses an origin (`scheme://host[:port]`, an optional trailing `/` allowed).
     pub fn parse(s: &str) -> Option<Origin> {
         let (origin, path) = Origin::parse_url(s)?;
