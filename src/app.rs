@@ -6,6 +6,8 @@ use crate::api::{self, Handled};
 use crate::config::{Config, ConfigError};
 use crate::crypto::password::PasswordKdf;
 use crate::jwt::keyring::{KeyCache, KeyRing};
+use crate::mail::drain::MailDrain;
+use crate::mail::providers;
 use crate::storage::{Kv, Sql};
 use crate::sync::drain::Drain;
 use crate::sync::outbound::Outbound;
@@ -58,9 +60,13 @@ impl App {
 
     /// The Cron Trigger: housekeeping that no request should pay for. Failures are logged.
     pub async fn scheduled(&self, cron: &str, now: Millis) {
-        // The sync budget: a quarter for the reconcile, the rest for delivery, a few units
-        // left for the housekeeping below.
-        let budget = self.sync_budget();
+        let mail_spent = match self.config.as_ref().map(|c| &c.email) {
+            Ok(email) => self.deliver_mail(now, None, email.batch_size).await,
+            Err(_) => 0,
+        };
+        // The sync budget, less what mail used: a quarter for the reconcile, the rest for
+        // delivery, a few units left for the housekeeping below.
+        let budget = self.sync_budget() - mail_spent;
         let spent = self.reconcile(now, budget / 4).await;
         self.drain(now, None, budget - spent - HOUSEKEEPING_RESERVE)
             .await;
@@ -85,22 +91,70 @@ impl App {
                 ),
             }
         }
+        let now_iso = crate::time::to_iso(now);
         match self
             .drivers
             .sql
-            .execute(crate::storage::sessions::delete_expired(
-                &crate::time::to_iso(now),
-            ))
+            .batch(vec![
+                crate::storage::sessions::delete_expired(&now_iso),
+                crate::storage::verifications::delete_expired(&now_iso),
+                crate::storage::mail_outbox::delete_expired(now),
+            ])
             .await
         {
             Ok(n) => log.log(
                 Level::Info,
-                &format!("[cron {cron}] removed {n} expired sessions"),
+                &format!(
+                    "[cron {cron}] removed expired: {} sessions, {} tokens, {} undelivered messages",
+                    n.first().unwrap_or(&0),
+                    n.get(1).unwrap_or(&0),
+                    n.get(2).unwrap_or(&0)
+                ),
             ),
             Err(e) => log.log(
                 Level::Error,
-                &format!("[cron {cron}] removing expired sessions failed: {e}"),
+                &format!("[cron {cron}] removing expired rows failed: {e}"),
             ),
+        }
+    }
+
+    /// Sends up to `limit` due messages (only message `id`, when given), logging the outcome;
+    /// returns the D1 calls and fetches spent.
+    pub async fn deliver_mail(&self, now: Millis, id: Option<&str>, limit: i64) -> i64 {
+        let Ok(config) = &self.config else {
+            return 0;
+        };
+        let Some(mailer_config) = &config.email.mailer else {
+            return 0;
+        };
+        let mailer = providers::for_config(mailer_config, &self.drivers);
+        let drain = MailDrain {
+            sql: self.drivers.sql.as_ref(),
+            mailer: mailer.as_ref(),
+            secret: config.secret.expose(),
+        };
+        let log = self.drivers.log.as_ref();
+        match drain.run(now, id, limit).await {
+            Ok(r) => {
+                if r.sent + r.retried + r.refused > 0 {
+                    log.log(
+                        if r.refused > 0 || r.retried > 0 {
+                            Level::Warn
+                        } else {
+                            Level::Info
+                        },
+                        &format!(
+                            "[mail] {} sent, {} to retry, {} refused by the provider",
+                            r.sent, r.retried, r.refused
+                        ),
+                    );
+                }
+                r.spent
+            }
+            Err(e) => {
+                log.log(Level::Error, &format!("[mail] delivery failed: {e}"));
+                1
+            }
         }
     }
 
@@ -118,21 +172,21 @@ impl App {
                     Level::Error,
                     &format!("[config] portcullis is misconfigured: {e}"),
                 );
-                let response = json_response(
+                Handled::only(json_response(
                     500,
                     &serde_json::json!({"message": "The authentication service is misconfigured", "code": "INTERNAL_SERVER_ERROR"}),
-                );
-                Handled {
-                    response,
-                    synced_users: Vec::new(),
-                }
+                ))
             }
         }
     }
 
-    /// The immediate first attempt for users changed by a request (within the request's own
-    /// invocation budget, less what the request used); the cron retries what fails.
-    pub async fn follow_up(&self, users: &[String], now: Millis) {
+    /// The immediate first attempt for the messages a request queued and the users it changed
+    /// (within the request's own invocation budget, less what the request used); the cron
+    /// retries what fails.
+    pub async fn follow_up(&self, users: &[String], mail: &[String], now: Millis) {
+        for id in mail {
+            self.deliver_mail(now, Some(id), 1).await;
+        }
         let budget = self.sync_budget() - REQUEST_RESERVE;
         for user in users {
             self.drain(now, Some(user), budget / users.len().max(1) as i64)

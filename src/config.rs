@@ -89,6 +89,46 @@ impl SyncConfig {
     }
 }
 
+/// Where messages go.
+#[derive(Debug, Clone)]
+pub enum MailerConfig {
+    /// A transactional email HTTP API in Resend's `POST /emails` format.
+    Resend {
+        url: String,
+        api_key: Secret,
+        from: String,
+    },
+    /// A signed POST to the application (the sync protocol's signature scheme), which sends the
+    /// mail itself.
+    Webhook {
+        url: String,
+        secret: Secret,
+        key_id: String,
+    },
+    /// Development: the message is logged and kept for `GET /dev/mailbox` (loopback only).
+    Log,
+}
+
+/// Email verification, password reset and email change. Durations in seconds.
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    /// `None`: the email endpoints answer as better-auth does without a sender configured.
+    pub mailer: Option<MailerConfig>,
+    pub app_name: String,
+    pub require_verification: bool,
+    pub send_on_sign_up: bool,
+    pub send_on_sign_in: bool,
+    /// Sign-up opens a session (unless verification is required).
+    pub auto_sign_in: bool,
+    pub auto_sign_in_after_verification: bool,
+    pub verification_expires_in: i64,
+    pub reset_expires_in: i64,
+    pub revoke_sessions_on_reset: bool,
+    pub change_email_enabled: bool,
+    /// Messages one cron run sends at most.
+    pub batch_size: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub secret: Secret,
@@ -107,6 +147,7 @@ pub struct Config {
     pub password_hasher: PasswordHasher,
     pub jwt: JwtConfig,
     pub sync: Option<SyncConfig>,
+    pub email: EmailConfig,
     /// `x-reconcile-token` for the operator endpoints; unset disables them.
     pub reconcile_token: Option<Secret>,
 }
@@ -114,6 +155,11 @@ pub struct Config {
 impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.base_origin.is_https()
+    }
+
+    /// `BETTER_AUTH_URL`'s origin and the base path: where links in messages point.
+    pub fn base_url(&self) -> String {
+        format!("{}{}", self.base_origin, self.base_path)
     }
 
     pub fn is_trusted_origin(&self, origin: &Origin) -> bool {
@@ -221,19 +267,7 @@ impl Config {
         let sync = match get("PAYLOAD_SYNC_URL") {
             None => None,
             Some(url) => {
-                let Some((receiver, _)) = Origin::parse_url(&url) else {
-                    return Err(ConfigError::Invalid {
-                        name: "PAYLOAD_SYNC_URL",
-                        reason: format!("{url:?} is not an absolute http(s) URL"),
-                    });
-                };
-                // User data must not cross the internet in clear text; plain http is for local setups.
-                if !receiver.is_https() && base_origin.is_https() && !receiver.is_loopback() {
-                    return Err(ConfigError::Invalid {
-                        name: "PAYLOAD_SYNC_URL",
-                        reason: "must use https when BETTER_AUTH_URL does".into(),
-                    });
-                }
+                let url = http_url("PAYLOAD_SYNC_URL", &url, &base_origin)?;
                 let secret = get("BA_TO_PAYLOAD_SECRET")
                     .ok_or(ConfigError::Missing("BA_TO_PAYLOAD_SECRET"))?;
                 if secret.chars().count() < MIN_SECRET_LEN {
@@ -265,6 +299,70 @@ impl Config {
         };
         let reconcile_token = get("RECONCILE_TOKEN").map(Secret);
 
+        let mailer = match get("MAIL_PROVIDER").as_deref() {
+            None => None,
+            Some("resend") => Some(MailerConfig::Resend {
+                url: http_url(
+                    "RESEND_API_URL",
+                    &get("RESEND_API_URL").unwrap_or_else(|| "https://api.resend.com/emails".into()),
+                    &base_origin,
+                )?,
+                api_key: Secret(get("RESEND_API_KEY").ok_or(ConfigError::Missing("RESEND_API_KEY"))?),
+                from: get("MAIL_FROM").ok_or(ConfigError::Missing("MAIL_FROM"))?,
+            }),
+            Some("webhook") => {
+                let url = get("MAIL_WEBHOOK_URL").ok_or(ConfigError::Missing("MAIL_WEBHOOK_URL"))?;
+                let secret =
+                    get("MAIL_WEBHOOK_SECRET").ok_or(ConfigError::Missing("MAIL_WEBHOOK_SECRET"))?;
+                if secret.chars().count() < MIN_SECRET_LEN {
+                    return Err(ConfigError::Invalid {
+                        name: "MAIL_WEBHOOK_SECRET",
+                        reason: format!("must be at least {MIN_SECRET_LEN} characters long"),
+                    });
+                }
+                Some(MailerConfig::Webhook {
+                    url: http_url("MAIL_WEBHOOK_URL", &url, &base_origin)?,
+                    secret: Secret(secret),
+                    key_id: get("MAIL_WEBHOOK_KEY_ID").unwrap_or_else(|| "1".to_string()),
+                })
+            }
+            // Links and messages become readable over HTTP: never on a public address.
+            Some("log") if base_origin.is_loopback() => Some(MailerConfig::Log),
+            Some("log") => {
+                return Err(ConfigError::Invalid {
+                    name: "MAIL_PROVIDER",
+                    reason: "log keeps messages readable at /dev/mailbox, so it is only allowed when BETTER_AUTH_URL is a loopback address".into(),
+                })
+            }
+            Some(v) => {
+                return Err(ConfigError::Invalid {
+                    name: "MAIL_PROVIDER",
+                    reason: format!("expected resend, webhook or log, got {v:?}"),
+                })
+            }
+        };
+        let require_verification = flag("REQUIRE_EMAIL_VERIFICATION", false)?;
+        if require_verification && mailer.is_none() {
+            return Err(ConfigError::Invalid {
+                name: "REQUIRE_EMAIL_VERIFICATION",
+                reason: "needs MAIL_PROVIDER, or nobody could ever verify an address".into(),
+            });
+        }
+        let email = EmailConfig {
+            app_name: get("APP_NAME").unwrap_or_else(|| base_origin.host().to_string()),
+            require_verification,
+            send_on_sign_up: flag("SEND_VERIFICATION_ON_SIGN_UP", require_verification)?,
+            send_on_sign_in: flag("SEND_VERIFICATION_ON_SIGN_IN", false)?,
+            auto_sign_in: flag("AUTO_SIGN_IN", true)?,
+            auto_sign_in_after_verification: flag("AUTO_SIGN_IN_AFTER_VERIFICATION", false)?,
+            verification_expires_in: number("EMAIL_VERIFICATION_EXPIRES_IN", 3_600, 60, 7 * 86_400)?,
+            reset_expires_in: number("RESET_PASSWORD_TOKEN_EXPIRES_IN", 3_600, 60, 86_400)?,
+            revoke_sessions_on_reset: flag("REVOKE_SESSIONS_ON_PASSWORD_RESET", true)?,
+            change_email_enabled: flag("CHANGE_EMAIL_ENABLED", mailer.is_some())?,
+            batch_size: number("MAIL_BATCH_SIZE", 10, 1, 100)?,
+            mailer,
+        };
+
         Ok(Config {
             secret: Secret(secret),
             base_origin,
@@ -280,9 +378,28 @@ impl Config {
             password_hasher,
             jwt,
             sync,
+            email,
             reconcile_token,
         })
     }
+}
+
+/// An absolute http(s) URL. User data must not cross the internet in clear text: plain http is
+/// refused when the service itself is https, unless the URL is on loopback (local setups).
+fn http_url(name: &'static str, url: &str, base_origin: &Origin) -> Result<String, ConfigError> {
+    let Some((origin, _)) = Origin::parse_url(url) else {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: format!("{url:?} is not an absolute http(s) URL"),
+        });
+    };
+    if !origin.is_https() && base_origin.is_https() && !origin.is_loopback() {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: "must use https when BETTER_AUTH_URL does".into(),
+        });
+    }
+    Ok(url.to_string())
 }
 
 #[cfg(test)]

@@ -51,6 +51,15 @@ codes! {
     UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type";
     PayloadTooLarge => "PAYLOAD_TOO_LARGE", "Request body is too large";
     HeadersTooLarge => "REQUEST_HEADER_FIELDS_TOO_LARGE", "Request headers are too large";
+    InvalidUser => "INVALID_USER", "Invalid user";
+    InvalidToken => "INVALID_TOKEN", "Invalid token";
+    TokenExpired => "TOKEN_EXPIRED", "Token expired";
+    EmailNotVerified => "EMAIL_NOT_VERIFIED", "Email not verified";
+    ChangeEmailDisabled => "CHANGE_EMAIL_DISABLED", "Change email is disabled";
+    VerificationEmailNotEnabled => "VERIFICATION_EMAIL_NOT_ENABLED", "Verification email isn't enabled";
+    EmailAlreadyVerified => "EMAIL_ALREADY_VERIFIED", "Email is already verified";
+    EmailMismatch => "EMAIL_MISMATCH", "Email mismatch";
+    ResetPasswordDisabled => "RESET_PASSWORD_DISABLED", "Reset password isn't enabled";
     InternalServerError => "INTERNAL_SERVER_ERROR", "Internal Server Error";
     ServiceUnavailable => "SERVICE_UNAVAILABLE", "The service is temporarily unavailable";
 }

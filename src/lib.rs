@@ -11,6 +11,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod jwt;
+pub mod mail;
 pub mod storage;
 pub mod sync;
 pub mod time;

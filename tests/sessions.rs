@@ -380,5 +380,5 @@ fn the_cron_sweeps_expired_session_rows() {
         .0
         .borrow()
         .iter()
-        .any(|(_, m)| m.contains("removed 1 expired sessions")));
+        .any(|(_, m)| m.contains("removed expired: 1 sessions")));
 }

@@ -74,7 +74,7 @@ fn a_sign_up_is_queued_with_the_user_and_sent_signed_right_after_the_response() 
         1,
         "the outbox row committed with the user"
     );
-    block_on(t.app.follow_up(&synced, t.clock.get()));
+    block_on(t.app.follow_up(&synced, &[], t.clock.get()));
     assert!(outbox_rows(&t).is_empty());
 
     let requests = t.outbound.requests.borrow();
@@ -159,7 +159,7 @@ fn transient_failures_back_off_and_then_deliver() {
     t.outbound.then(Answer::Status(503, None));
     t.outbound.then(Answer::Silence);
     let (_, synced) = sign_up(&t, "flaky@example.com");
-    block_on(t.app.follow_up(&synced, t.clock.get()));
+    block_on(t.app.follow_up(&synced, &[], t.clock.get()));
     let row = &outbox_rows(&t)[0];
     assert_eq!(
         (row.status.as_str(), row.attempts, row.last_error.as_deref()),
@@ -198,7 +198,7 @@ fn retry_after_is_honoured() {
     let t = sync_app(&[]);
     t.outbound.then(Answer::Status(429, Some("30")));
     let (_, synced) = sign_up(&t, "busy@example.com");
-    block_on(t.app.follow_up(&synced, t.clock.get()));
+    block_on(t.app.follow_up(&synced, &[], t.clock.get()));
     assert_eq!(outbox_rows(&t)[0].next_attempt_at - t.clock.get(), 30_000);
 }
 
@@ -207,7 +207,7 @@ fn refused_messages_are_parked_dead_and_revived_by_the_next_change() {
     let t = sync_app(&[]);
     t.outbound.then(Answer::Status(401, None));
     let (token, synced) = sign_up(&t, "refused@example.com");
-    block_on(t.app.follow_up(&synced, t.clock.get()));
+    block_on(t.app.follow_up(&synced, &[], t.clock.get()));
     assert_eq!(outbox_rows(&t)[0].status, "dead");
     t.advance(3_600_000);
     cron(&t);
@@ -258,7 +258,7 @@ fn duplicate_and_stale_answers_count_as_delivered() {
         let t = sync_app(&[]);
         t.outbound.then(Answer::AllWith(status));
         let (_, synced) = sign_up(&t, "dup@example.com");
-        block_on(t.app.follow_up(&synced, t.clock.get()));
+        block_on(t.app.follow_up(&synced, &[], t.clock.get()));
         assert!(outbox_rows(&t).is_empty(), "{status}");
     }
 }
@@ -293,7 +293,7 @@ fn during_a_rotation_both_secrets_sign() {
         ("BA_TO_PAYLOAD_KEY_ID", "2"),
     ]);
     let (_, synced) = sign_up(&t, "rotation@example.com");
-    block_on(t.app.follow_up(&synced, t.clock.get()));
+    block_on(t.app.follow_up(&synced, &[], t.clock.get()));
     let requests = t.outbound.requests.borrow();
     let headers = &requests[0].1;
     assert_eq!(header(headers, "x-ba-sync-key-id"), "2");

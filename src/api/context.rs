@@ -4,6 +4,7 @@
 use super::cookies::{self, SetCookie, DONT_REMEMBER, SESSION_DATA, SESSION_TOKEN};
 use super::request::{header, Request};
 use crate::app::{Drivers, Level};
+use crate::auth::one_time::{self, Mailing};
 use crate::auth::sessions::{ActiveSession, Sessions, Source};
 use crate::config::Config;
 use crate::crypto::hmac::sign_value;
@@ -34,6 +35,8 @@ pub struct Ctx<'a> {
     pub(super) auth_token: Option<String>,
     /// Users whose change put sync work in the outbox: sent right after the response.
     pub synced_users: Vec<String>,
+    /// Messages this request queued: first delivery attempt right after the response.
+    pub queued_mail: Vec<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -53,6 +56,7 @@ impl<'a> Ctx<'a> {
             set_cookies: Vec::new(),
             auth_token: None,
             synced_users: Vec::new(),
+            queued_mail: Vec::new(),
         }
     }
 
@@ -201,6 +205,21 @@ impl<'a> Ctx<'a> {
             SyncChange::Upsert => outbox::record_change(user_id, &event_id, self.now),
             SyncChange::Delete => outbox::record_delete(user_id, &event_id, self.now),
         })
+    }
+
+    /// A fresh one-time token and its message, as statements for the caller's batch. The message
+    /// is sent right after the response when `deliver` is set; with it unset (an unknown address,
+    /// answered like a known one) the statements are still run, and change nothing.
+    pub fn mail_token(
+        &mut self,
+        mailing: &Mailing<'_>,
+        deliver: bool,
+    ) -> Result<Vec<Statement>, ApiError> {
+        let issued = one_time::issue(self.config, mailing, self.now)?;
+        if deliver {
+            self.queued_mail.push(issued.mail_id);
+        }
+        Ok(issued.statements)
     }
 
     pub fn query(&self, name: &str) -> Option<&str> {

@@ -25,18 +25,27 @@ use routes::Route;
 /// us: larger header sections are refused before any work.
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 
-/// A response, and the users whose change queued sync work (to send right after it).
+/// A response, and the work it queued that is first attempted right after it: the users whose
+/// change queued sync work, and the messages queued.
 pub struct Handled {
     pub response: Response,
     pub synced_users: Vec<String>,
+    pub queued_mail: Vec<String>,
+}
+
+impl Handled {
+    /// An answer that queued nothing.
+    pub fn only(response: Response) -> Handled {
+        Handled {
+            response,
+            synced_users: Vec::new(),
+            queued_mail: Vec::new(),
+        }
+    }
 }
 
 pub async fn handle(config: &Config, drivers: &Drivers, req: Request, now: Millis) -> Handled {
-    let (response, synced_users) = answer(config, drivers, req, now).await;
-    Handled {
-        response,
-        synced_users,
-    }
+    answer(config, drivers, req, now).await
 }
 
 async fn answer(
@@ -44,17 +53,14 @@ async fn answer(
     drivers: &Drivers,
     req: Request,
     now: Millis,
-) -> (Response, Vec<String>) {
+) -> Handled {
     let header_bytes: usize = req
         .headers()
         .iter()
         .map(|(k, v)| k.as_str().len() + v.len() + 4)
         .sum();
     if header_bytes > MAX_HEADER_BYTES {
-        return (
-            error_response(&ApiError::new(431, Code::HeadersTooLarge)),
-            Vec::new(),
-        );
+        return Handled::only(error_response(&ApiError::new(431, Code::HeadersTooLarge)));
     }
     let path = req.uri().path().to_string();
     if path == "/health" {
@@ -66,16 +72,16 @@ async fn answer(
         } else {
             error_response(&ApiError::not_found())
         };
-        return (res, Vec::new());
+        return Handled::only(res);
     }
     if let Some(res) = routes::well_known(config, drivers, &req, now).await {
-        return (res, Vec::new());
+        return Handled::only(res);
     }
     let Some(route_path) = path
         .strip_prefix(config.base_path.as_str())
         .filter(|p| p.starts_with('/'))
     else {
-        return (error_response(&ApiError::not_found()), Vec::new());
+        return Handled::only(error_response(&ApiError::not_found()));
     };
 
     let origin = cors::trusted_request_origin(config, &req);
@@ -89,7 +95,7 @@ async fn answer(
             None => error_response(&ApiError::new(403, Code::InvalidOrigin)),
         };
         cors::vary_on_origin(&mut res);
-        return (res, Vec::new());
+        return Handled::only(res);
     }
 
     let mut ctx = Ctx::new(config, drivers, &req, now);
@@ -115,8 +121,11 @@ async fn answer(
         }
     };
     finish(&mut res, &ctx, origin.as_deref());
-    let synced_users = std::mem::take(&mut ctx.synced_users);
-    (res, synced_users)
+    Handled {
+        response: res,
+        synced_users: std::mem::take(&mut ctx.synced_users),
+        queued_mail: std::mem::take(&mut ctx.queued_mail),
+    }
 }
 
 async fn dispatch(ctx: &mut Ctx<'_>, route: Route) -> Result<response::Reply, ApiError> {
@@ -127,6 +136,9 @@ async fn dispatch(ctx: &mut Ctx<'_>, route: Route) -> Result<response::Reply, Ap
             csrf::check_login_csrf(ctx.config, ctx.req)?;
         }
         csrf::check_redirect_targets(ctx.config, ctx.body.as_ref(), &ctx.query)?;
+    } else {
+        // Links in messages carry their callback in the query: it must be safe as well.
+        csrf::check_redirect_targets(ctx.config, None, &ctx.query)?;
     }
     route.run(ctx).await
 }

@@ -18,6 +18,10 @@ impl Origin {
         self.scheme == "https"
     }
 
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
     /// `localhost`, `127.x.x.x` or `[::1]`.
     pub fn is_loopback(&self) -> bool {
         self.host == "localhost" || self.host == "[::1]" || self.host.starts_with("127.")

@@ -155,6 +155,17 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A required string that must be an email address (zod's `z.email()`).
+    pub fn email(&mut self, name: &str) -> Option<String> {
+        let value = self.string(name)?;
+        if crate::auth::validate::is_valid_email(&value) {
+            Some(value)
+        } else {
+            self.issue(name, "Invalid email address");
+            None
+        }
+    }
+
     pub fn optional_string(&mut self, name: &str) -> Option<String> {
         match self.map.get(name) {
             None => None,

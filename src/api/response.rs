@@ -7,10 +7,17 @@ use serde_json::Value;
 
 pub type Response = http::Response<Vec<u8>>;
 
+/// The body of a successful answer.
+pub enum Payload {
+    Json(Value),
+    Html(String),
+    Empty,
+}
+
 /// What a route handler answers on success.
 pub struct Reply {
     pub status: u16,
-    pub body: Value,
+    pub payload: Payload,
     pub headers: Vec<(&'static str, String)>,
 }
 
@@ -18,16 +25,29 @@ impl Reply {
     pub fn json(body: impl Serialize) -> Reply {
         Reply {
             status: 200,
-            body: serde_json::to_value(body).unwrap_or(Value::Null),
+            payload: Payload::Json(serde_json::to_value(body).unwrap_or(Value::Null)),
             headers: Vec::new(),
         }
     }
 
     /// The literal `null` better-auth answers for "no session".
     pub fn null() -> Reply {
+        Reply::json(Value::Null)
+    }
+
+    /// A `302 Found` to `location`, with no body.
+    pub fn redirect(location: impl Into<String>) -> Reply {
+        Reply {
+            status: 302,
+            payload: Payload::Empty,
+            headers: vec![("location", location.into())],
+        }
+    }
+
+    pub fn html(page: String) -> Reply {
         Reply {
             status: 200,
-            body: Value::Null,
+            payload: Payload::Html(page),
             headers: Vec::new(),
         }
     }
@@ -38,7 +58,18 @@ impl Reply {
     }
 
     pub fn into_response(self) -> Response {
-        let mut res = json_response(self.status, &self.body);
+        let mut res = match self.payload {
+            Payload::Json(body) => json_response(self.status, &body),
+            Payload::Html(page) => {
+                let mut res = with_status(self.status, page.into_bytes(), false);
+                res.headers_mut().insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                );
+                res
+            }
+            Payload::Empty => empty(self.status),
+        };
         for (name, value) in self.headers {
             if let Ok(v) = HeaderValue::from_str(&value) {
                 res.headers_mut().append(name, v);

@@ -80,12 +80,19 @@ pub async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Respo
     let response = match bridge::to_http(req, max_body).await {
         Ok(request) => {
             let handled = app.respond(request, now()).await;
-            if !handled.synced_users.is_empty() {
+            let crate::api::Handled {
+                response,
+                synced_users,
+                queued_mail,
+            } = handled;
+            if !synced_users.is_empty() || !queued_mail.is_empty() {
                 // The first delivery attempt runs after the response is sent; the cron retries.
                 let app = Rc::clone(&app);
-                ctx.wait_until(async move { app.follow_up(&handled.synced_users, now()).await });
+                ctx.wait_until(async move {
+                    app.follow_up(&synced_users, &queued_mail, now()).await
+                });
             }
-            handled.response
+            response
         }
         Err(rejection) => rejection,
     };

@@ -18,6 +18,13 @@ pub fn delay(failures: i64, jitter: Millis, retry_after: Option<Millis>) -> Mill
     retry_after.map_or(scheduled, |r| r.max(scheduled))
 }
 
+/// 0 to [`MAX_JITTER`] ms, uniformly, so that retries after a shared outage spread out.
+pub fn random_jitter() -> Result<Millis, crate::crypto::random::RandomError> {
+    let mut b = [0u8; 2];
+    crate::crypto::random::fill(&mut b)?;
+    Ok(u16::from_le_bytes(b) as Millis % (MAX_JITTER + 1))
+}
+
 /// Parses `Retry-After` (delta seconds; HTTP dates are not used by receivers of this protocol).
 pub fn parse_retry_after(value: &str) -> Option<Millis> {
     value

@@ -145,9 +145,7 @@ impl Drain<'_> {
                 now,
             ));
         }
-        let mut jitter = [0u8; 2];
-        random::fill(&mut jitter).map_err(|e| StorageError::Query(e.to_string()))?;
-        let jitter = u16::from_le_bytes(jitter) as Millis % (backoff::MAX_JITTER + 1);
+        let jitter = backoff::random_jitter().map_err(|e| StorageError::Query(e.to_string()))?;
         report.retried += 1;
         Ok(outbox::retry(
             row,

@@ -3,7 +3,10 @@
 pub use jwt::well_known;
 
 mod account;
+pub mod email;
 mod jwt;
+mod pages;
+mod password;
 mod reconcile;
 mod session;
 mod sign_in;
@@ -35,6 +38,15 @@ pub enum Route {
     ReconcileRun,
     ReconcileEnsure,
     ReconcileDelete,
+    SendVerificationEmail,
+    VerifyEmail,
+    ChangeEmail,
+    RequestPasswordReset,
+    /// `GET /reset-password/:token`
+    ResetPasswordCallback,
+    ResetPassword,
+    ErrorPage,
+    DevMailbox,
     Ok,
 }
 
@@ -61,8 +73,26 @@ const TABLE: &[(&str, Method, Route)] = &[
     ("/reconcile/run", Method::POST, Route::ReconcileRun),
     ("/reconcile/ensure", Method::POST, Route::ReconcileEnsure),
     ("/reconcile/delete", Method::POST, Route::ReconcileDelete),
+    (
+        "/send-verification-email",
+        Method::POST,
+        Route::SendVerificationEmail,
+    ),
+    ("/verify-email", Method::GET, Route::VerifyEmail),
+    ("/change-email", Method::POST, Route::ChangeEmail),
+    (
+        "/request-password-reset",
+        Method::POST,
+        Route::RequestPasswordReset,
+    ),
+    ("/reset-password", Method::POST, Route::ResetPassword),
+    ("/error", Method::GET, Route::ErrorPage),
+    ("/dev/mailbox", Method::GET, Route::DevMailbox),
     ("/ok", Method::GET, Route::Ok),
 ];
+
+/// `/reset-password/` followed by one path segment: the token.
+const RESET_PASSWORD_CALLBACK: &str = "/reset-password/";
 
 impl Route {
     /// Unknown paths and known paths with another method are a bodiless 404, as in better-auth.
@@ -72,6 +102,13 @@ impl Route {
                 405,
                 Code::MethodNotAllowedDeferSessionRequired,
             ));
+        }
+        if method == Method::GET
+            && path
+                .strip_prefix(RESET_PASSWORD_CALLBACK)
+                .is_some_and(|token| !token.is_empty() && !token.contains('/'))
+        {
+            return Ok(Route::ResetPasswordCallback);
         }
         TABLE
             .iter()
@@ -116,6 +153,18 @@ impl Route {
             Route::ReconcileRun => reconcile::run(ctx).await,
             Route::ReconcileEnsure => reconcile::ensure(ctx).await,
             Route::ReconcileDelete => reconcile::delete(ctx).await,
+            Route::SendVerificationEmail => email::send_verification_email(ctx).await,
+            Route::VerifyEmail => email::verify_email(ctx).await,
+            Route::ChangeEmail => email::change_email(ctx).await,
+            Route::RequestPasswordReset => password::request_password_reset(ctx).await,
+            Route::ResetPasswordCallback => {
+                let path = ctx.req.uri().path();
+                let token = path.rsplit('/').next().unwrap_or_default().to_string();
+                password::reset_password_callback(ctx, &token).await
+            }
+            Route::ResetPassword => password::reset_password(ctx).await,
+            Route::ErrorPage => Ok(pages::error_page(ctx)),
+            Route::DevMailbox => pages::dev_mailbox(ctx).await,
             Route::Ok => Ok(Reply::json(serde_json::json!({"ok": true}))),
         }
     }

@@ -3,6 +3,7 @@
 
 use crate::api::context::Ctx;
 use crate::api::request::Fields;
+use crate::api::routes::email::verification_mail;
 use crate::api::response::Reply;
 use crate::auth::credentials::{self, check_not_too_long};
 use crate::auth::validate::is_valid_email;
@@ -32,6 +33,14 @@ pub async fn sign_in_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         return Err(ApiError::new(401, Code::InvalidEmailOrPassword));
     };
     let user = found.user;
+    let options = &ctx.config.email;
+    if options.require_verification && !user.email_verified {
+        if options.send_on_sign_in {
+            let statements = verification_mail(ctx, &user, callback.as_deref(), true)?;
+            ctx.drivers.sql.batch(statements).await?;
+        }
+        return Err(ApiError::new(403, Code::EmailNotVerified));
+    }
 
     let session = ctx
         .sessions()

@@ -2,9 +2,10 @@
 
 use crate::api::context::{Ctx, SyncChange};
 use crate::api::request::Fields;
+use crate::api::routes::email::verification_mail;
 use crate::api::response::Reply;
 use crate::auth::credentials::check_new_password;
-use crate::auth::validate::{is_valid_email, is_valid_name};
+use crate::auth::validate::is_valid_name;
 use crate::crypto::{password, random};
 use crate::error::{ApiError, Code};
 use crate::storage::users::{self, User};
@@ -15,14 +16,11 @@ use serde_json::json;
 pub async fn sign_up_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let mut f = Fields::object(&ctx.body)?;
     let name = f.string("name");
-    let email = f.string("email");
+    let email = f.email("email");
     let password = f.string("password");
     let image = f.optional_nullable_string("image");
     let remember = f.optional_bool("rememberMe").unwrap_or(true);
-    f.optional_string("callbackURL");
-    if email.as_deref().is_some_and(|e| !is_valid_email(e)) {
-        f.issue("email", "Invalid email address");
-    }
+    let callback = f.optional_string("callbackURL").filter(|c| !c.is_empty());
     if password.as_deref() == Some("") {
         f.issue(
             "password",
@@ -42,12 +40,10 @@ pub async fn sign_up_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     check_new_password(ctx.config, &password)?;
 
     let email = email.to_lowercase();
-    let sql = ctx.drivers.sql.as_ref();
-    if users::find_by_email(sql, &email).await?.is_some() {
-        return Err(ApiError::new(422, Code::UserAlreadyExistsUseAnotherEmail));
-    }
-
-    let hash = password::hash(ctx.drivers.kdf.as_ref(), &password)?;
+    let options = &ctx.config.email;
+    // When sign-up opens no session, a taken address must not be told apart from a free one.
+    let opens_session = options.auto_sign_in && !options.require_verification;
+    let send_verification = options.send_on_sign_up && options.mailer.is_some();
     let now_iso = to_iso(ctx.now);
     let user = User {
         id: random::alphanumeric(32)?,
@@ -58,28 +54,53 @@ pub async fn sign_up_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         created_at: now_iso.clone(),
         updated_at: now_iso.clone(),
     };
+    let duplicate = || {
+        if opens_session {
+            Err(ApiError::new(422, Code::UserAlreadyExistsUseAnotherEmail))
+        } else {
+            Ok(Reply::json(json!({"token": null, "user": user})))
+        }
+    };
+    let sql = ctx.drivers.sql.as_ref();
+    let hash = password::hash(ctx.drivers.kdf.as_ref(), &password)?;
+    if users::find_by_email(sql, &user.email).await?.is_some() {
+        return duplicate();
+    }
+
     let sessions = ctx.sessions();
-    let session = sessions.new_session(
-        &user.id,
-        remember,
-        ctx.client_ip(),
-        ctx.user_agent(),
-        ctx.now,
-    )?;
+    let session = if opens_session {
+        Some(sessions.new_session(
+            &user.id,
+            remember,
+            ctx.client_ip(),
+            ctx.user_agent(),
+            ctx.now,
+        )?)
+    } else {
+        None
+    };
     let mut batch = vec![
         users::insert(&user),
         accounts::insert_credential(&random::alphanumeric(32)?, &user.id, &hash, &now_iso),
-        session.insert(),
     ];
+    batch.extend(session.as_ref().map(|s| s.insert()));
     batch.extend(ctx.sync_statements(&user.id, SyncChange::Upsert)?);
+    if send_verification {
+        batch.extend(verification_mail(ctx, &user, callback.as_deref(), true)?);
+    }
     match sql.batch(batch).await {
         Ok(_) => {}
         // Two sign-ups raced for one address: the loser sees what a later duplicate would.
         Err(StorageError::Conflict(_)) => {
-            return Err(ApiError::new(422, Code::UserAlreadyExistsUseAnotherEmail))
+            ctx.synced_users.clear();
+            ctx.queued_mail.clear();
+            return duplicate();
         }
         Err(e) => return Err(e.into()),
     }
+    let Some(session) = session else {
+        return Ok(Reply::json(json!({"token": null, "user": user})));
+    };
     sessions.cache(&session.record, &user, ctx.now).await;
     ctx.set_session_cookie(&session.token, remember);
     Ok(Reply::json(json!({"token": session.token, "user": user})))

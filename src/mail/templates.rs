@@ -1,0 +1,159 @@
+//! The text of each message, in plain text and HTML. Every value placed in the HTML is escaped.
+
+use super::Kind;
+
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+pub struct Details<'a> {
+    pub kind: Kind,
+    pub app_name: &'a str,
+    pub name: &'a str,
+    pub url: &'a str,
+    /// The address being moved to (change-email messages).
+    pub new_email: Option<&'a str>,
+    /// How long the link works, in seconds.
+    pub expires_in: i64,
+}
+
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn lifetime(seconds: i64) -> String {
+    match seconds {
+        s if s % 86_400 == 0 => plural(s / 86_400, "day"),
+        s if s % 3_600 == 0 => plural(s / 3_600, "hour"),
+        s => plural((s + 59) / 60, "minute"),
+    }
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+pub fn render(d: &Details<'_>) -> Rendered {
+    let app = d.app_name;
+    let new_email = d.new_email.unwrap_or_default();
+    let (subject, intro, action, ignore) = match d.kind {
+        Kind::VerifyEmail => (
+            format!("Verify your email address for {app}"),
+            format!("Please confirm that this is your email address for {app}."),
+            "Verify email address",
+            "If you did not create an account, you can ignore this message.",
+        ),
+        Kind::ChangeEmailConfirmation => (
+            format!("Confirm the change of your {app} email address"),
+            format!("Someone asked to change the email address of your {app} account to {new_email}. If it was you, confirm the change; we will then send a link to the new address."),
+            "Confirm the change",
+            "If it was not you, ignore this message and consider changing your password: your address stays as it is.",
+        ),
+        Kind::ChangeEmailVerification => (
+            format!("Verify your new email address for {app}"),
+            format!("Please confirm that {new_email} is the new email address of your {app} account."),
+            "Verify new address",
+            "If you did not ask for this, you can ignore this message.",
+        ),
+        Kind::ResetPassword => (
+            format!("Reset your {app} password"),
+            format!("Someone asked to reset the password of your {app} account. Choose a new password with the link below."),
+            "Reset password",
+            "If you did not ask for this, you can ignore this message: your password stays as it is.",
+        ),
+    };
+    let greeting = if d.name.trim().is_empty() {
+        "Hello,".to_string()
+    } else {
+        format!("Hello {},", d.name.trim())
+    };
+    let expiry = format!("The link works for {}, once.", lifetime(d.expires_in));
+    let text = format!(
+        "{greeting}\n\n{intro}\n\n{action}: {url}\n\n{expiry}\n{ignore}\n\n{app}\n",
+        url = d.url
+    );
+    let html = format!(
+        "<!doctype html>\n<html><body style=\"font-family: sans-serif; line-height: 1.5\">\n<p>{greeting}</p>\n<p>{intro}</p>\n<p><a href=\"{url}\">{action}</a></p>\n<p>Or copy this link into your browser:<br>{url}</p>\n<p>{expiry}<br>{ignore}</p>\n<p>{app}</p>\n</body></html>\n",
+        greeting = escape_html(&greeting),
+        intro = escape_html(&intro),
+        url = escape_html(d.url),
+        action = escape_html(action),
+        expiry = escape_html(&expiry),
+        ignore = escape_html(ignore),
+        app = escape_html(app),
+    );
+    Rendered {
+        subject,
+        text,
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn details(kind: Kind, name: &'static str) -> Details<'static> {
+        Details {
+            kind,
+            app_name: "Acme <Portal>",
+            name,
+            url: "https://auth.example.com/api/auth/verify-email?token=abc&callbackURL=%2F",
+            new_email: Some("new@example.com"),
+            expires_in: 3_600,
+        }
+    }
+
+    #[test]
+    fn both_bodies_carry_the_link_and_the_lifetime() {
+        let r = render(&details(Kind::VerifyEmail, "Ada"));
+        assert_eq!(r.subject, "Verify your email address for Acme <Portal>");
+        assert!(r.text.starts_with("Hello Ada,"));
+        assert!(r.text.contains("?token=abc&callbackURL=%2F"));
+        assert!(r.text.contains("The link works for 1 hour, once."));
+        assert!(r.html.contains("href=\"https://auth.example.com/api/auth/verify-email?token=abc&amp;callbackURL=%2F\""));
+        assert!(r.html.contains("Acme &lt;Portal&gt;"));
+    }
+
+    #[test]
+    fn names_cannot_inject_markup() {
+        let r = render(&details(Kind::ResetPassword, "<script>alert(1)</script>"));
+        assert!(!r.html.contains("<script>"));
+        assert!(r.html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn change_email_messages_name_the_new_address() {
+        for kind in [Kind::ChangeEmailConfirmation, Kind::ChangeEmailVerification] {
+            let r = render(&details(kind, ""));
+            assert!(r.text.starts_with("Hello,"));
+            assert!(r.text.contains("new@example.com"), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn lifetimes_read_naturally() {
+        assert_eq!(lifetime(3_600), "1 hour");
+        assert_eq!(lifetime(7_200), "2 hours");
+        assert_eq!(lifetime(86_400), "1 day");
+        assert_eq!(lifetime(900), "15 minutes");
+        assert_eq!(lifetime(61), "2 minutes");
+    }
+}
