@@ -355,7 +355,12 @@ impl Config {
             send_on_sign_in: flag("SEND_VERIFICATION_ON_SIGN_IN", false)?,
             auto_sign_in: flag("AUTO_SIGN_IN", true)?,
             auto_sign_in_after_verification: flag("AUTO_SIGN_IN_AFTER_VERIFICATION", false)?,
-            verification_expires_in: number("EMAIL_VERIFICATION_EXPIRES_IN", 3_600, 60, 7 * 86_400)?,
+            verification_expires_in: number(
+                "EMAIL_VERIFICATION_EXPIRES_IN",
+                3_600,
+                60,
+                7 * 86_400,
+            )?,
             reset_expires_in: number("RESET_PASSWORD_TOKEN_EXPIRES_IN", 3_600, 60, 86_400)?,
             revoke_sessions_on_reset: flag("REVOKE_SESSIONS_ON_PASSWORD_RESET", true)?,
             change_email_enabled: flag("CHANGE_EMAIL_ENABLED", mailer.is_some())?,

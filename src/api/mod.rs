@@ -48,12 +48,7 @@ pub async fn handle(config: &Config, drivers: &Drivers, req: Request, now: Milli
     answer(config, drivers, req, now).await
 }
 
-async fn answer(
-    config: &Config,
-    drivers: &Drivers,
-    req: Request,
-    now: Millis,
-) -> Handled {
+async fn answer(config: &Config, drivers: &Drivers, req: Request, now: Millis) -> Handled {
     let header_bytes: usize = req
         .headers()
         .iter()

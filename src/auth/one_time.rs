@@ -97,7 +97,7 @@ pub fn issue(config: &Config, mailing: &Mailing<'_>, now: Millis) -> Result<Issu
             expires_at,
             now,
         )
-            .map_err(ApiError::internal_because)?,
+        .map_err(ApiError::internal_because)?,
     ];
     Ok(Issued {
         statements,

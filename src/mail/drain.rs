@@ -67,8 +67,8 @@ impl MailDrain<'_> {
                     retry_after,
                 } => {
                     report.retried += 1;
-                    let jitter = backoff::random_jitter()
-                        .map_err(|e| StorageError::Query(e.to_string()))?;
+                    let jitter =
+                        backoff::random_jitter().map_err(|e| StorageError::Query(e.to_string()))?;
                     let delay = backoff::delay(row.attempts + 1, jitter, retry_after);
                     mail_outbox::retry(&row.id, &owner, now + delay, &reason, now)
                 }

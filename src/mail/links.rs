@@ -83,9 +83,16 @@ mod tests {
 
     #[test]
     fn redirect_parameters_are_appended_before_the_fragment() {
-        assert_eq!(with_param("https://app.test/reset", "token", "abc"), "https://app.test/reset?token=abc");
         assert_eq!(
-            with_param("https://app.test/reset?lang=en#form", "error", "INVALID_TOKEN"),
+            with_param("https://app.test/reset", "token", "abc"),
+            "https://app.test/reset?token=abc"
+        );
+        assert_eq!(
+            with_param(
+                "https://app.test/reset?lang=en#form",
+                "error",
+                "INVALID_TOKEN"
+            ),
             "https://app.test/reset?lang=en&error=INVALID_TOKEN#form"
         );
         assert_eq!(
@@ -98,7 +105,13 @@ mod tests {
     #[test]
     fn relative_callbacks_resolve_against_the_service_origin() {
         let origin = Origin::parse("https://auth.example.com").unwrap();
-        assert_eq!(absolute(&origin, "/reset?x=1"), "https://auth.example.com/reset?x=1");
-        assert_eq!(absolute(&origin, "https://app.example.com/r"), "https://app.example.com/r");
+        assert_eq!(
+            absolute(&origin, "/reset?x=1"),
+            "https://auth.example.com/reset?x=1"
+        );
+        assert_eq!(
+            absolute(&origin, "https://app.example.com/r"),
+            "https://app.example.com/r"
+        );
     }
 }

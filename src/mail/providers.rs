@@ -3,8 +3,8 @@
 //! driver; the last logs the message and keeps it in KV for `GET /dev/mailbox`.
 
 use super::{Delivery, Mailer, Message};
-use crate::app::{Drivers, Level, Log};
 use crate::api::origin::Origin;
+use crate::app::{Drivers, Level, Log};
 use crate::config::MailerConfig;
 use crate::storage::Kv;
 use crate::sync::backoff::parse_retry_after;
@@ -51,7 +51,10 @@ fn outcome(answer: Result<OutboundResponse, impl std::fmt::Display>) -> Delivery
     match answer {
         Ok(res) if (200..300).contains(&res.status) => Delivery::Sent,
         Ok(res) => {
-            let detail: String = String::from_utf8_lossy(&res.body).chars().take(200).collect();
+            let detail: String = String::from_utf8_lossy(&res.body)
+                .chars()
+                .take(200)
+                .collect();
             let reason = format!("HTTP {}: {detail}", res.status);
             if matches!(res.status, 400 | 413 | 422) {
                 Delivery::Refused(reason)

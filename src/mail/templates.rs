@@ -128,7 +128,9 @@ mod tests {
         assert!(r.text.starts_with("Hello Ada,"));
         assert!(r.text.contains("?token=abc&callbackURL=%2F"));
         assert!(r.text.contains("The link works for 1 hour, once."));
-        assert!(r.html.contains("href=\"https://auth.example.com/api/auth/verify-email?token=abc&amp;callbackURL=%2F\""));
+        assert!(r.html.contains(
+            "href=\"https://auth.example.com/api/auth/verify-email?token=abc&amp;callbackURL=%2F\""
+        ));
         assert!(r.html.contains("Acme &lt;Portal&gt;"));
     }
 

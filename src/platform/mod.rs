@@ -88,9 +88,9 @@ pub async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Respo
             if !synced_users.is_empty() || !queued_mail.is_empty() {
                 // The first delivery attempt runs after the response is sent; the cron retries.
                 let app = Rc::clone(&app);
-                ctx.wait_until(async move {
-                    app.follow_up(&synced_users, &queued_mail, now()).await
-                });
+                ctx.wait_until(
+                    async move { app.follow_up(&synced_users, &queued_mail, now()).await },
+                );
             }
             response
         }

@@ -74,12 +74,24 @@ pub fn delivered(id: &str, owner: &str) -> Statement {
     )
 }
 
-pub fn retry(id: &str, owner: &str, next_attempt_at: Millis, error: &str, now: Millis) -> Statement {
+pub fn retry(
+    id: &str,
+    owner: &str,
+    next_attempt_at: Millis,
+    error: &str,
+    now: Millis,
+) -> Statement {
     Statement::new(
         r#"update "mail_outbox" set "status" = 'pending', "attempts" = "attempts" + 1, "nextAttemptAt" = ?3, "lastError" = ?4,
              "leaseOwner" = null, "leaseUntil" = null, "updatedAt" = ?5
            where "id" = ?1 and "leaseOwner" = ?2"#,
-        vec![id.into(), owner.into(), next_attempt_at.into(), error.into(), now.into()],
+        vec![
+            id.into(),
+            owner.into(),
+            next_attempt_at.into(),
+            error.into(),
+            now.into(),
+        ],
     )
 }
 

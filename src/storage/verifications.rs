@@ -42,10 +42,7 @@ pub fn insert(
 
 /// The newest row among up to three candidate identifiers (one token, looked up under each
 /// purpose it may have been issued for), expired or not.
-pub async fn find(
-    sql: &dyn Sql,
-    candidates: [&str; 3],
-) -> Result<Option<TokenRow>, StorageError> {
+pub async fn find(sql: &dyn Sql, candidates: [&str; 3]) -> Result<Option<TokenRow>, StorageError> {
     query_one(
         sql,
         Statement::new(
@@ -85,7 +82,12 @@ pub fn mark_verified(user_id: &str, email: &str, identifier: &str, now_iso: &str
     Statement::new(
         r#"update "user" set "emailVerified" = 1, "updatedAt" = ?3 where "id" = ?1 and "email" = ?2
            and exists (select 1 from "verification" where "identifier" = ?4 and "expiresAt" > ?3)"#,
-        vec![user_id.into(), email.into(), now_iso.into(), identifier.into()],
+        vec![
+            user_id.into(),
+            email.into(),
+            now_iso.into(),
+            identifier.into(),
+        ],
     )
 }
 
@@ -123,7 +125,12 @@ pub fn reset_password(
         Statement::new(
             r#"update "account" set "password" = ?2, "updatedAt" = ?3 where "userId" = ?1 and "providerId" = 'credential'
                and exists (select 1 from "verification" where "identifier" = ?4 and "expiresAt" > ?3)"#,
-            vec![user_id.into(), password_hash.into(), now_iso.into(), identifier.into()],
+            vec![
+                user_id.into(),
+                password_hash.into(),
+                now_iso.into(),
+                identifier.into(),
+            ],
         ),
         Statement::new(
             r#"insert into "account" ("id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt")

@@ -324,6 +324,38 @@ impl TestApp {
         Response(res)
     }
 
+    /// Runs the mail drain as the cron would (everything due).
+    pub fn deliver_mail(&self) {
+        futures::executor::block_on(self.app.deliver_mail(self.clock.get(), None, 100));
+    }
+
+    /// Delivers due mail, then reads the development mailbox of `email` (newest first).
+    pub fn mailbox(&self, email: &str) -> Vec<Json> {
+        self.deliver_mail();
+        let res = self
+            .client()
+            .get(&format!("/api/auth/dev/mailbox?email={email}"));
+        assert_eq!(res.status(), 200, "the development mailbox answers");
+        res.json()["messages"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The link in the newest message to `email`, as a path on this service.
+    pub fn latest_link(&self, email: &str) -> String {
+        let messages = self.mailbox(email);
+        let url = messages
+            .first()
+            .unwrap_or_else(|| panic!("a message to {email}"))["url"]
+            .as_str()
+            .expect("a url")
+            .to_string();
+        url.strip_prefix(BASE)
+            .expect("links point at BETTER_AUTH_URL")
+            .to_string()
+    }
+
     pub fn client(&self) -> Client<'_> {
         Client {
             app: self,

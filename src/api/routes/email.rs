@@ -91,7 +91,11 @@ fn stand_in(email: &str) -> User {
 /// How `verify-email` answers a failure: a redirect to the callback with `?error=`, or a 401.
 fn failure(callback: Option<&str>, code: Code) -> Result<Reply, ApiError> {
     match callback {
-        Some(url) => Ok(Reply::redirect(links::with_param(url, "error", code.as_str()))),
+        Some(url) => Ok(Reply::redirect(links::with_param(
+            url,
+            "error",
+            code.as_str(),
+        ))),
         None => Err(ApiError::new(401, code)),
     }
 }
@@ -104,7 +108,10 @@ fn success(callback: Option<&str>, body: serde_json::Value) -> Reply {
 }
 
 pub async fn verify_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let callback = ctx.query("callbackURL").filter(|c| !c.is_empty()).map(str::to_string);
+    let callback = ctx
+        .query("callbackURL")
+        .filter(|c| !c.is_empty())
+        .map(str::to_string);
     let callback = callback.as_deref();
     let Some(token) = ctx.query("token").map(str::to_string) else {
         return Err(ApiError::validation(
@@ -136,7 +143,9 @@ pub async fn verify_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     }
     match found.kind {
         Kind::ChangeEmailConfirmation => confirm_email_change(ctx, found, user, callback).await,
-        Kind::ChangeEmailVerification => complete_email_change(ctx, found, user, session, callback).await,
+        Kind::ChangeEmailVerification => {
+            complete_email_change(ctx, found, user, session, callback).await
+        }
         _ => mark_verified(ctx, found, user, session, callback).await,
     }
 }
@@ -283,7 +292,10 @@ pub async fn change_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         return Err(ApiError::message_only(400, "Email is the same"));
     }
     if ctx.config.email.mailer.is_none() {
-        return Err(ApiError::message_only(400, "Verification email isn't enabled"));
+        return Err(ApiError::message_only(
+            400,
+            "Verification email isn't enabled",
+        ));
     }
     let taken = users::find_by_email(ctx.drivers.sql.as_ref(), &new_email)
         .await?
@@ -297,7 +309,11 @@ pub async fn change_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         &Mailing {
             kind,
             claims: Claims {
-                user_id: if taken { String::new() } else { user.id.clone() },
+                user_id: if taken {
+                    String::new()
+                } else {
+                    user.id.clone()
+                },
                 email: user.email.clone(),
                 new_email: Some(new_email.clone()),
             },

@@ -15,7 +15,8 @@ fn sanitized_code(code: Option<&str>) -> &str {
         Some(c)
             if !c.is_empty()
                 && c.len() <= 100
-                && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"_'-".contains(&b)) =>
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_'-".contains(&b)) =>
         {
             c
         }

@@ -60,7 +60,11 @@ pub async fn reset_password_callback(ctx: &mut Ctx<'_>, token: &str) -> Result<R
     let token = percent_decode_str(token).decode_utf8_lossy().into_owned();
     if callback.is_empty() || token.is_empty() {
         let page = format!("{}/error", ctx.config.base_url());
-        return Ok(Reply::redirect(links::with_param(&page, "error", "INVALID_TOKEN")));
+        return Ok(Reply::redirect(links::with_param(
+            &page,
+            "error",
+            "INVALID_TOKEN",
+        )));
     }
     let target = links::absolute(&ctx.config.base_origin, &callback);
     let found = one_time::find(
@@ -85,7 +89,11 @@ pub async fn reset_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     f.finish()?;
     let new_password = new_password.ok_or_else(ApiError::internal)?;
     let token = body_token
-        .or_else(|| ctx.query("token").filter(|t| !t.is_empty()).map(str::to_string))
+        .or_else(|| {
+            ctx.query("token")
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+        })
         .ok_or_else(|| ApiError::new(400, Code::InvalidToken))?;
     check_new_password(ctx.config, &new_password)?;
 
@@ -114,7 +122,11 @@ pub async fn reset_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         &now_iso,
     );
     if revoke {
-        batch.push(verifications::revoke_sessions(&user.id, &found.identifier, &now_iso));
+        batch.push(verifications::revoke_sessions(
+            &user.id,
+            &found.identifier,
+            &now_iso,
+        ));
     }
     let spend_at = batch.len();
     batch.push(verifications::consume(&found.identifier, &now_iso));

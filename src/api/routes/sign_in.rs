@@ -3,8 +3,8 @@
 
 use crate::api::context::Ctx;
 use crate::api::request::Fields;
-use crate::api::routes::email::verification_mail;
 use crate::api::response::Reply;
+use crate::api::routes::email::verification_mail;
 use crate::auth::credentials::{self, check_not_too_long};
 use crate::auth::validate::is_valid_email;
 use crate::error::{ApiError, Code};

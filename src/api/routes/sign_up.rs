@@ -2,8 +2,8 @@
 
 use crate::api::context::{Ctx, SyncChange};
 use crate::api::request::Fields;
-use crate::api::routes::email::verification_mail;
 use crate::api::response::Reply;
+use crate::api::routes::email::verification_mail;
 use crate::auth::credentials::check_new_password;
 use crate::auth::validate::is_valid_name;
 use crate::crypto::{password, random};
