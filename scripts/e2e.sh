@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end tests: a fresh `wrangler dev` (local D1 seeded with better-auth rows, local KV, cron
-# testing) on free loopback ports, then the Node suites in tests/e2e against it; then the password
-# and JWT suites once more against a server hashing with PASSWORD_HASHER=node-crypto and signing
-# with keys it made itself, which syncs its users to a real Payload server (examples/payload).
+# testing) on free loopback ports, mailing through the signed webhook, then the Node suites in
+# tests/e2e against it; then a server that requires verified addresses and mails to the
+# development mailbox; then the password and JWT suites once more against a server hashing with
+# PASSWORD_HASHER=node-crypto and signing with keys it made itself, which syncs its users to a real
+# Payload server (examples/payload) and mails through a Resend-format API.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 . "$ROOT/scripts/wrangler-test-server.sh"
@@ -18,6 +20,11 @@ export RECEIVER_PORT=$(free_port)
 export SYNC_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')
 export PAYLOAD_PORT=$(free_port)
 export RECONCILE_TOKEN=$(node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("base64url"))')
+# The loopback mailbox (tests/e2e/mailbox) takes the signed mail webhook in the first run and
+# Resend-format API calls in the second.
+export MAIL_PORT=$(free_port)
+export MAIL_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')
+export MAIL_API_KEY="re_$(node -e 'process.stdout.write(require("crypto").randomBytes(16).toString("hex"))')"
 
 run_suites() {
   local status=0
@@ -26,10 +33,21 @@ run_suites() {
   return "$status"
 }
 
-start_test_server --var "PAYLOAD_SYNC_URL:http://127.0.0.1:$RECEIVER_PORT" --var "BA_TO_PAYLOAD_SECRET:$SYNC_SECRET" --var "RECONCILE_TOKEN:$RECONCILE_TOKEN"
+start_test_server --var "PAYLOAD_SYNC_URL:http://127.0.0.1:$RECEIVER_PORT" --var "BA_TO_PAYLOAD_SECRET:$SYNC_SECRET" --var "RECONCILE_TOKEN:$RECONCILE_TOKEN" \
+  --var MAIL_PROVIDER:webhook --var "MAIL_WEBHOOK_URL:http://127.0.0.1:$MAIL_PORT/hooks/mail" --var "MAIL_WEBHOOK_SECRET:$MAIL_SECRET" \
+  --var SEND_VERIFICATION_ON_SIGN_UP:true
 run_suites "tests/e2e/*.test.mjs"
 stop_test_server
 
+# Verification required before sign-in, mail to the development mailbox (MAIL_PROVIDER=log).
+SEED_SQL="" start_test_server --var MAIL_PROVIDER:log --var REQUIRE_EMAIL_VERIFICATION:true \
+  --var AUTO_SIGN_IN_AFTER_VERIFICATION:true --var SEND_VERIFICATION_ON_SIGN_IN:true
+run_suites tests/e2e/required-verification/required-verification.test.mjs
+stop_test_server
+
 SEED_SQL="$ROOT/tests/e2e/seed.sql" start_test_server --var PASSWORD_HASHER:node-crypto \
-  --var "PAYLOAD_SYNC_URL:http://127.0.0.1:$PAYLOAD_PORT" --var "BA_TO_PAYLOAD_SECRET:$SYNC_SECRET" --var "RECONCILE_TOKEN:$RECONCILE_TOKEN"
-PASSWORD_HASHER=node-crypto run_suites tests/e2e/password-interop.test.mjs tests/e2e/jwt.test.mjs tests/e2e/payload/payload.test.mjs
+  --var "PAYLOAD_SYNC_URL:http://127.0.0.1:$PAYLOAD_PORT" --var "BA_TO_PAYLOAD_SECRET:$SYNC_SECRET" --var "RECONCILE_TOKEN:$RECONCILE_TOKEN" \
+  --var MAIL_PROVIDER:resend --var "RESEND_API_URL:http://127.0.0.1:$MAIL_PORT/emails" --var "RESEND_API_KEY:$MAIL_API_KEY" \
+  --var "MAIL_FROM:Portcullis <auth@example.com>"
+PASSWORD_HASHER=node-crypto run_suites tests/e2e/password-interop.test.mjs tests/e2e/jwt.test.mjs tests/e2e/payload/payload.test.mjs \
+  tests/e2e/resend/resend.test.mjs
