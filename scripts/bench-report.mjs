@@ -11,6 +11,11 @@ for (const l of lines) {
     ratio = `${(l.ms / floor).toFixed(1)}x the /ok floor; hash ≈ ${hash.toFixed(1)} ms = ${(hash / nativeScrypt).toFixed(2)}x native Rust scrypt`;
   } else if (l.what.startsWith("failed sign-in, unknown")) {
     ratio = `${(l.ms / find(l.where, "failed sign-in (")).toFixed(2)}x a known address's failed sign-in`;
+  } else if (/ request, known/.test(l.what)) {
+    ratio = `${(l.ms / find(l.where, "GET /ok")).toFixed(2)}x the /ok floor`;
+  } else if (/ request, unknown/.test(l.what)) {
+    const kind = l.what.split(",")[0];
+    ratio = `${(l.ms / find(l.where, `${kind}, known`)).toFixed(2)}x the same request for a known address`;
   } else if (l.what.startsWith("GET /jwks") || l.what.startsWith("GET /token")) {
     ratio = `${(l.ms / find(l.where, "GET /ok")).toFixed(2)}x the /ok floor`;
   } else if (l.what.startsWith("Ed25519")) {

@@ -1,7 +1,8 @@
 // Times requests against the running wrangler dev, interleaved so drift hits all alike:
 // /api/auth/ok (the floor: a request that does nothing) with /jwks and /token (JWT issuance), and a
 // failed sign-in for a known address (one scrypt hash, one D1 read) with one for an unknown
-// address (which must cost the same). Prints JSON lines.
+// address (which must cost the same), and the same pair for password-reset and verification
+// requests (mail to the development mailbox). Prints JSON lines.
 const variant = process.argv[2];
 const base = process.env.BASE_URL;
 const api = `${base}/api/auth`;
@@ -29,9 +30,21 @@ async function medians(runs, requests) {
 const get = (path, init) => () => fetch(`${api}${path}`, init).then((r) => r.text());
 const [ok, jwks, token] = await medians(60, [get("/ok"), get("/jwks"), get("/token", { headers: bearer })]);
 const [known, unknown] = await medians(40, [signIn(email), signIn(`nobody-${Date.now()}@example.com`)]);
+const post = (path, body) => () => fetch(`${api}${path}`, { method: "POST", headers, body: JSON.stringify(body) }).then((r) => r.text());
+const nobody = `nobody-mail-${Date.now()}@example.com`;
+const [resetKnown, resetUnknown, verifyKnown, verifyUnknown] = await medians(40, [
+  post("/request-password-reset", { email }),
+  post("/request-password-reset", { email: nobody }),
+  post("/send-verification-email", { email }),
+  post("/send-verification-email", { email: nobody }),
+]);
 const where = `workerd (${variant})`;
 console.log(JSON.stringify({ where, what: "GET /ok (floor)", ms: ok }));
 console.log(JSON.stringify({ where, what: "GET /jwks", ms: jwks }));
 console.log(JSON.stringify({ where, what: "GET /token (JWT issued)", ms: token }));
 console.log(JSON.stringify({ where, what: "failed sign-in (1 scrypt)", ms: known }));
 console.log(JSON.stringify({ where, what: "failed sign-in, unknown email", ms: unknown }));
+console.log(JSON.stringify({ where, what: "reset request, known email", ms: resetKnown }));
+console.log(JSON.stringify({ where, what: "reset request, unknown email", ms: resetUnknown }));
+console.log(JSON.stringify({ where, what: "verification request, known", ms: verifyKnown }));
+console.log(JSON.stringify({ where, what: "verification request, unknown", ms: verifyUnknown }));

@@ -27,6 +27,13 @@ pub trait Log {
     fn log(&self, level: Level, message: &str);
 }
 
+/// The clock, read during a request, and waiting (to give answers a floor in time).
+#[async_trait::async_trait(?Send)]
+pub trait Timer {
+    fn now(&self) -> Millis;
+    async fn sleep(&self, ms: Millis);
+}
+
 /// Everything outside the process the core talks to.
 pub struct Drivers {
     pub sql: Box<dyn Sql>,
@@ -36,6 +43,7 @@ pub struct Drivers {
     /// Memory that lives as long as the isolate (the platform keeps one per isolate).
     pub key_cache: Rc<KeyCache>,
     pub outbound: Box<dyn Outbound>,
+    pub timer: Box<dyn Timer>,
 }
 
 /// Budget units the cron keeps for key rotation and the session sweep.

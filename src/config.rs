@@ -127,6 +127,8 @@ pub struct EmailConfig {
     pub change_email_enabled: bool,
     /// Messages one cron run sends at most.
     pub batch_size: i64,
+    /// The least time (ms) an answer that must not reveal whether an address exists takes.
+    pub answer_floor_ms: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -365,6 +367,7 @@ impl Config {
             revoke_sessions_on_reset: flag("REVOKE_SESSIONS_ON_PASSWORD_RESET", true)?,
             change_email_enabled: flag("CHANGE_EMAIL_ENABLED", mailer.is_some())?,
             batch_size: number("MAIL_BATCH_SIZE", 10, 1, 100)?,
+            answer_floor_ms: number("MAIL_ANSWER_FLOOR_MS", 400, 0, 5_000)?,
             mailer,
         };
 

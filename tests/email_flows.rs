@@ -801,3 +801,33 @@ fn mail_configuration_is_checked() {
     .contains("https"));
     assert!(err(&[("MAIL_PROVIDER", "smtp")]).contains("expected resend, webhook or log"));
 }
+
+#[test]
+fn answers_that_must_not_reveal_an_address_take_at_least_the_floor() {
+    let t = mail_app(&[("MAIL_ANSWER_FLOOR_MS", "450")]);
+    t.client().sign_up("floor@example.com", PASSWORD);
+    assert!(
+        t.timer.sleeps.borrow().is_empty(),
+        "a sign-up that opens a session is not padded"
+    );
+    for email in ["floor@example.com", "nofloor@example.com"] {
+        let start = t.clock.get();
+        t.client()
+            .post("/api/auth/request-password-reset", json!({"email": email}));
+        t.client()
+            .post("/api/auth/send-verification-email", json!({"email": email}));
+        assert_eq!(
+            t.clock.get() - start,
+            900,
+            "{email}: two answers of 450 ms each"
+        );
+    }
+    let mut c = t.client();
+    c.sign_in("floor@example.com", PASSWORD);
+    let start = t.clock.get();
+    c.post(
+        "/api/auth/change-email",
+        json!({"newEmail": "floor-new@example.com"}),
+    );
+    assert_eq!(t.clock.get() - start, 450);
+}

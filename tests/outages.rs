@@ -92,6 +92,10 @@ fn outage_app() -> Outage {
         log: Box::new(logs.clone()),
         key_cache: Default::default(),
         outbound: Box::new(Scripted::default()),
+        timer: Box::new(SteppedTimer {
+            clock: Rc::new(Cell::new(START)),
+            sleeps: Default::default(),
+        }),
     };
     Outage {
         app: App::new(config, drivers),

@@ -222,6 +222,16 @@ impl<'a> Ctx<'a> {
         Ok(issued.statements)
     }
 
+    /// Waits until the configured floor has passed since the request arrived, so that answers
+    /// whose work differs with the existence of an address (a D1 write or none) take the same time.
+    pub async fn pad_answer(&self) {
+        let floor = self.config.email.answer_floor_ms;
+        let elapsed = self.drivers.timer.now() - self.now;
+        if elapsed < floor {
+            self.drivers.timer.sleep(floor - elapsed).await;
+        }
+    }
+
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query
             .iter()

@@ -1,4 +1,5 @@
-//! `Outbound` on Workers `fetch`, aborted after the request's timeout.
+//! `Outbound` on Workers `fetch`, aborted after the request's timeout; `Timer` on `Date.now()` and
+//! `setTimeout`.
 
 use crate::sync::outbound::{NoAnswer, Outbound, OutboundRequest, OutboundResponse};
 use async_trait::async_trait;
@@ -6,6 +7,19 @@ use std::time::Duration;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
 
 pub struct WorkersFetch;
+
+pub struct WorkersTimer;
+
+#[async_trait(?Send)]
+impl crate::app::Timer for WorkersTimer {
+    fn now(&self) -> crate::time::Millis {
+        js_sys::Date::now() as crate::time::Millis
+    }
+
+    async fn sleep(&self, ms: crate::time::Millis) {
+        Delay::from(Duration::from_millis(ms.max(0) as u64)).await;
+    }
+}
 
 fn no_answer(e: impl std::fmt::Display) -> NoAnswer {
     NoAnswer(e.to_string())

@@ -53,6 +53,7 @@ fn drivers(env: &Env, config: &Result<Config, ConfigError>) -> Result<Drivers, S
         log: Box::new(log::Console),
         key_cache: KEY_CACHE.with(Rc::clone),
         outbound: Box::new(fetch::WorkersFetch),
+        timer: Box::new(fetch::WorkersTimer),
     })
 }
 

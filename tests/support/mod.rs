@@ -256,6 +256,25 @@ impl Log for Captured {
     }
 }
 
+/// The stepped clock as a `Timer`: sleeping moves it forward, and every sleep is recorded.
+#[derive(Clone)]
+pub struct SteppedTimer {
+    pub clock: Rc<Cell<Millis>>,
+    pub sleeps: Rc<RefCell<Vec<Millis>>>,
+}
+
+#[async_trait(?Send)]
+impl portcullis::app::Timer for SteppedTimer {
+    fn now(&self) -> Millis {
+        self.clock.get()
+    }
+
+    async fn sleep(&self, ms: Millis) {
+        self.sleeps.borrow_mut().push(ms);
+        self.clock.set(self.clock.get() + ms);
+    }
+}
+
 pub struct TestApp {
     pub app: App,
     pub sql: Sqlite,
@@ -263,6 +282,7 @@ pub struct TestApp {
     pub clock: Rc<Cell<Millis>>,
     pub logs: Captured,
     pub outbound: Scripted,
+    pub timer: SteppedTimer,
 }
 
 pub fn vars(extra: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -297,6 +317,10 @@ impl TestApp {
         let kv = MemoryKv::with_clock(clock.clone());
         let logs = Captured::default();
         let outbound = Scripted::default();
+        let timer = SteppedTimer {
+            clock: clock.clone(),
+            sleeps: Default::default(),
+        };
         let drivers = Drivers {
             sql: Box::new(sql.clone()),
             kv: Box::new(kv.clone()),
@@ -304,6 +328,7 @@ impl TestApp {
             log: Box::new(logs.clone()),
             key_cache: Default::default(),
             outbound: Box::new(outbound.clone()),
+            timer: Box::new(timer.clone()),
         };
         TestApp {
             app: App::new(config, drivers),
@@ -312,6 +337,7 @@ impl TestApp {
             clock,
             logs,
             outbound,
+            timer,
         }
     }
 

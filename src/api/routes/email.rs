@@ -67,7 +67,10 @@ pub async fn send_verification_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiErro
             let found = users::find_by_email(ctx.drivers.sql.as_ref(), &email).await?;
             let deliver = found.as_ref().is_some_and(|u| !u.email_verified);
             let user = found.unwrap_or_else(|| stand_in(&email));
-            verification_mail(ctx, &user, callback.as_deref(), deliver)?
+            let statements = verification_mail(ctx, &user, callback.as_deref(), deliver)?;
+            ctx.drivers.sql.batch(statements).await?;
+            ctx.pad_answer().await;
+            return Ok(Reply::json(json!({"status": true})));
         }
     };
     ctx.drivers.sql.batch(statements).await?;
@@ -324,5 +327,6 @@ pub async fn change_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         !taken,
     )?;
     ctx.drivers.sql.batch(statements).await?;
+    ctx.pad_answer().await;
     Ok(Reply::json(json!({"status": true})))
 }

@@ -43,6 +43,7 @@ pub async fn request_password_reset(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError
         user.is_some(),
     )?;
     ctx.drivers.sql.batch(statements).await?;
+    ctx.pad_answer().await;
     Ok(Reply::json(json!({
         "status": true,
         "message": "If this email exists in our system, check your email for the reset link"

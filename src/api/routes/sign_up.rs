@@ -64,6 +64,9 @@ pub async fn sign_up_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let sql = ctx.drivers.sql.as_ref();
     let hash = password::hash(ctx.drivers.kdf.as_ref(), &password)?;
     if users::find_by_email(sql, &user.email).await?.is_some() {
+        if !opens_session {
+            ctx.pad_answer().await;
+        }
         return duplicate();
     }
 
@@ -94,11 +97,15 @@ pub async fn sign_up_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         Err(StorageError::Conflict(_)) => {
             ctx.synced_users.clear();
             ctx.queued_mail.clear();
+            if !opens_session {
+                ctx.pad_answer().await;
+            }
             return duplicate();
         }
         Err(e) => return Err(e.into()),
     }
     let Some(session) = session else {
+        ctx.pad_answer().await;
         return Ok(Reply::json(json!({"token": null, "user": user})));
     };
     sessions.cache(&session.record, &user, ctx.now).await;
