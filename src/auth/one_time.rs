@@ -43,10 +43,9 @@ pub struct Mailing<'a> {
 pub struct Issued {
     pub statements: Vec<Statement>,
     pub mail_id: String,
-    pub message: Message,
 }
 
-pub fn lifetime(config: &Config, kind: Kind) -> i64 {
+fn lifetime(config: &Config, kind: Kind) -> i64 {
     match kind {
         Kind::ResetPassword => config.email.reset_expires_in,
         _ => config.email.verification_expires_in,
@@ -101,8 +100,7 @@ pub fn issue(config: &Config, mailing: &Mailing<'_>, now: Millis) -> Result<Issu
     ];
     Ok(Issued {
         statements,
-        mail_id: message.id.clone(),
-        message,
+        mail_id: message.id,
     })
 }
 

@@ -2,7 +2,7 @@
 //! creates the token they carry; the drain claims due rows under a lease, deletes them once the
 //! provider accepts them, and reschedules or buries them otherwise. Expired rows are dropped.
 
-use super::{query_all, query_one, Sql, Statement, StorageError};
+use super::{query_all, Sql, Statement, StorageError};
 use crate::time::Millis;
 use serde::Deserialize;
 
@@ -112,25 +112,4 @@ pub fn delete_expired(now: Millis) -> Statement {
         r#"delete from "mail_outbox" where "expiresAt" <= ?1"#,
         vec![now.into()],
     )
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MailSummary {
-    pub pending: i64,
-    pub dead: i64,
-    pub oldest_pending_at: Option<i64>,
-}
-
-pub async fn summary(sql: &dyn Sql) -> Result<MailSummary, StorageError> {
-    Ok(query_one(
-        sql,
-        Statement::new(
-            r#"select coalesce(sum("status" <> 'dead'), 0) as "pending", coalesce(sum("status" = 'dead'), 0) as "dead",
-                 min(case when "status" <> 'dead' then "createdAt" end) as "oldestPendingAt" from "mail_outbox""#,
-            vec![],
-        ),
-    )
-    .await?
-    .unwrap_or_default())
 }

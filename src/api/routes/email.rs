@@ -144,13 +144,27 @@ pub async fn verify_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     if found.kind != Kind::VerifyEmail && session.as_ref().is_some_and(|s| s.user.id != user.id) {
         return failure(callback, Code::InvalidUser);
     }
-    match found.kind {
-        Kind::ChangeEmailConfirmation => confirm_email_change(ctx, found, user, callback).await,
-        Kind::ChangeEmailVerification => {
-            complete_email_change(ctx, found, user, session, callback).await
-        }
-        _ => mark_verified(ctx, found, user, session, callback).await,
+    let link = Followed {
+        found,
+        user,
+        session,
+        callback,
+    };
+    match link.found.kind {
+        Kind::ChangeEmailConfirmation => confirm_email_change(ctx, link).await,
+        Kind::ChangeEmailVerification => complete_email_change(ctx, link).await,
+        _ => mark_verified(ctx, link).await,
     }
+}
+
+/// A followed link whose token is live and still matches its user.
+struct Followed<'a> {
+    found: Found,
+    user: User,
+    /// The session the browser that followed it holds, if any (always the user's own for the
+    /// email-change steps).
+    session: Option<ActiveSession>,
+    callback: Option<&'a str>,
 }
 
 /// Runs `statements` followed by spending the token; false when another request spent it first
@@ -165,13 +179,13 @@ async fn spend_with(
     Ok(changes.last() == Some(&1))
 }
 
-async fn mark_verified(
-    ctx: &mut Ctx<'_>,
-    found: Found,
-    mut user: User,
-    session: Option<ActiveSession>,
-    callback: Option<&str>,
-) -> Result<Reply, ApiError> {
+async fn mark_verified(ctx: &mut Ctx<'_>, link: Followed<'_>) -> Result<Reply, ApiError> {
+    let Followed {
+        found,
+        mut user,
+        session,
+        callback,
+    } = link;
     let now_iso = to_iso(ctx.now);
     let mut statements = vec![verifications::mark_verified(
         &user.id,
@@ -210,12 +224,13 @@ async fn mark_verified(
 
 /// Step one of a verified user's email change: the current address agreed, so the new address
 /// now gets its verification link.
-async fn confirm_email_change(
-    ctx: &mut Ctx<'_>,
-    found: Found,
-    user: User,
-    callback: Option<&str>,
-) -> Result<Reply, ApiError> {
+async fn confirm_email_change(ctx: &mut Ctx<'_>, link: Followed<'_>) -> Result<Reply, ApiError> {
+    let Followed {
+        found,
+        user,
+        callback,
+        ..
+    } = link;
     let Some(new_email) = found.claims.new_email.clone() else {
         return failure(callback, Code::InvalidToken);
     };
@@ -237,13 +252,13 @@ async fn confirm_email_change(
 }
 
 /// The new address proved itself: the user moves to it, verified.
-async fn complete_email_change(
-    ctx: &mut Ctx<'_>,
-    found: Found,
-    mut user: User,
-    session: Option<ActiveSession>,
-    callback: Option<&str>,
-) -> Result<Reply, ApiError> {
+async fn complete_email_change(ctx: &mut Ctx<'_>, link: Followed<'_>) -> Result<Reply, ApiError> {
+    let Followed {
+        found,
+        mut user,
+        session,
+        callback,
+    } = link;
     let Some(new_email) = found.claims.new_email.clone() else {
         return failure(callback, Code::InvalidToken);
     };
