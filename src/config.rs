@@ -142,6 +142,10 @@ pub struct Config {
     pub session_expires_in: i64,
     pub session_update_age: i64,
     pub session_fresh_age: i64,
+    /// How long KV may keep a session entry, in seconds: a lost delete heals within this.
+    pub session_cache_ttl: i64,
+    /// Seconds after creation when a session ends however it was refreshed; `0` = no limit.
+    pub session_absolute_lifetime: i64,
     pub password_min_length: usize,
     pub password_max_length: usize,
     pub delete_user_enabled: bool,
@@ -225,6 +229,8 @@ impl Config {
         let session_expires_in = number("SESSION_EXPIRES_IN", 7 * 86_400, 60, 400 * 86_400)?;
         let session_update_age = number("SESSION_UPDATE_AGE", 86_400, 0, session_expires_in)?;
         let session_fresh_age = number("SESSION_FRESH_AGE", 86_400, 0, 400 * 86_400)?;
+        let session_cache_ttl = number("SESSION_CACHE_TTL", 300, 60, 86_400)?;
+        let session_absolute_lifetime = number("SESSION_ABSOLUTE_LIFETIME", 0, 0, 400 * 86_400)?;
         let password_min_length = number("PASSWORD_MIN_LENGTH", 8, 1, 1024)? as usize;
         let password_max_length =
             number("PASSWORD_MAX_LENGTH", 128, password_min_length as i64, 1024)? as usize;
@@ -379,6 +385,8 @@ impl Config {
             session_expires_in,
             session_update_age,
             session_fresh_age,
+            session_cache_ttl,
+            session_absolute_lifetime,
             password_min_length,
             password_max_length,
             delete_user_enabled,

@@ -9,7 +9,7 @@ use portcullis::app::{App, Drivers};
 use portcullis::config::Config;
 use portcullis::crypto::password::RustScrypt;
 use portcullis::storage::memory_kv::MemoryKv;
-use portcullis::storage::{Kv, Row, Sql, Statement, StorageError};
+use portcullis::storage::{Executed, Kv, Row, Sql, Statement, StorageError};
 use serde_json::json;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -44,9 +44,9 @@ impl Sql for Flaky<Sqlite> {
         self.check()?;
         self.inner.execute(stmt).await
     }
-    async fn batch(&self, stmts: Vec<Statement>) -> Result<Vec<u64>, StorageError> {
+    async fn run_batch(&self, stmts: Vec<Statement>) -> Result<Vec<Executed>, StorageError> {
         self.check()?;
-        self.inner.batch(stmts).await
+        self.inner.run_batch(stmts).await
     }
 }
 

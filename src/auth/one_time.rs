@@ -29,6 +29,12 @@ pub fn identifier(kind: Kind, token: &str) -> String {
     format!("{}:{}", kind.as_str(), sha256_hex(token.as_bytes()))
 }
 
+/// Deletes every outstanding token of `kind` issued for the user (reset links die when the
+/// password or the address changes).
+pub fn revoke_all(kind: Kind, user_id: &str) -> Statement {
+    verifications::delete_for_user(&format!("{}:", kind.as_str()), user_id)
+}
+
 /// A message to send with a fresh token.
 pub struct Mailing<'a> {
     pub kind: Kind,

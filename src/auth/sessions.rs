@@ -6,7 +6,7 @@ use crate::crypto::{random, sha256_hex};
 use crate::error::ApiError;
 use crate::storage::sessions::{self as table, SessionRecord};
 use crate::storage::users::{self, User};
-use crate::storage::{Kv, Sql, Statement, StorageError, KV_MIN_TTL_SECONDS};
+use crate::storage::{returned_text, Kv, Sql, Statement, StorageError, KV_MIN_TTL_SECONDS};
 use crate::time::{parse_iso, to_iso, Millis, SECOND};
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +41,11 @@ impl NewSession {
     pub fn insert(&self) -> Statement {
         table::insert(&self.record)
     }
+
+    /// The insert, conditioned on the user's password still being `password_hash`.
+    pub fn insert_if_password(&self, password_hash: &str) -> Statement {
+        table::insert_if_password(&self.record, password_hash)
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -68,6 +73,24 @@ fn expires_ms(record: &SessionRecord) -> Millis {
 }
 
 impl Sessions<'_> {
+    /// When a session made at `created` stops, if it lived `lifetime` seconds from `from`: never
+    /// after `SESSION_ABSOLUTE_LIFETIME` past its creation, when that is set.
+    fn expiry(&self, created: Millis, from: Millis, lifetime: i64) -> Millis {
+        let sliding = from + lifetime * SECOND;
+        match self.config.session_absolute_lifetime {
+            0 => sliding,
+            absolute => sliding.min(created + absolute * SECOND),
+        }
+    }
+
+    /// Past its expiry, or older than `SESSION_ABSOLUTE_LIFETIME` (which may have been set after
+    /// the session was made).
+    fn is_over(&self, record: &SessionRecord, now: Millis) -> bool {
+        let absolute = self.config.session_absolute_lifetime;
+        let created = parse_iso(&record.created_at).unwrap_or(0);
+        expires_ms(record) <= now || (absolute > 0 && created + absolute * SECOND <= now)
+    }
+
     pub fn new_session(
         &self,
         user_id: &str,
@@ -86,7 +109,7 @@ impl Sessions<'_> {
             id: random::alphanumeric(32)?,
             token_digest: digest(&token),
             user_id: user_id.to_string(),
-            expires_at: to_iso(now + lifetime * SECOND),
+            expires_at: to_iso(self.expiry(now, now, lifetime)),
             created_at: to_iso(now),
             updated_at: to_iso(now),
             ip_address: Some(ip.to_string()),
@@ -110,10 +133,13 @@ impl Sessions<'_> {
         Ok(session)
     }
 
-    /// Writes the KV entry for a stored session. A failed cache write only costs a D1 read later.
+    /// Writes the KV entry for a stored session, for at most `SESSION_CACHE_TTL` seconds: an entry
+    /// whose delete was lost (or raced a revocation) dies by itself. A failed cache write only
+    /// costs a D1 read later.
     pub async fn cache(&self, record: &SessionRecord, user: &User, now: Millis) {
         let remaining = (expires_ms(record) - now) / SECOND;
-        let ttl = (remaining.max(0) as u64).max(KV_MIN_TTL_SECONDS);
+        let ttl =
+            (remaining.clamp(0, self.config.session_cache_ttl) as u64).max(KV_MIN_TTL_SECONDS);
         if let Ok(value) = serde_json::to_string(&CachedSession {
             session: record.clone(),
             user: user.clone(),
@@ -136,7 +162,7 @@ impl Sessions<'_> {
         if source == Source::Cache {
             if let Ok(Some(raw)) = self.kv.get(&kv_key(&digest)).await {
                 if let Ok(cached) = serde_json::from_str::<CachedSession>(&raw) {
-                    if expires_ms(&cached.session) > now {
+                    if !self.is_over(&cached.session, now) {
                         return Ok(Some(ActiveSession {
                             token: token.to_string(),
                             record: cached.session,
@@ -149,7 +175,7 @@ impl Sessions<'_> {
         let Some(record) = table::find_by_digest(self.sql, &digest).await? else {
             return Ok(None);
         };
-        if expires_ms(&record) <= now {
+        if self.is_over(&record, now) {
             self.revoke_digests(&[digest]).await?;
             return Ok(None);
         }
@@ -171,20 +197,32 @@ impl Sessions<'_> {
             <= now
     }
 
-    /// Slides the expiry to a full lifetime from now, in D1 and KV.
+    /// Slides the expiry to a full lifetime from now, in D1 and KV. `false` when the D1 row is
+    /// gone (revoked elsewhere): the cache entry is dropped, never written back to life.
     pub async fn refresh(
         &self,
         session: &mut ActiveSession,
         now: Millis,
-    ) -> Result<(), StorageError> {
-        session.record.expires_at = to_iso(now + self.config.session_expires_in * SECOND);
+    ) -> Result<bool, StorageError> {
+        let created = parse_iso(&session.record.created_at).unwrap_or(now);
+        let expires = self.expiry(created, now, self.config.session_expires_in);
+        if expires <= expires_ms(&session.record) {
+            return Ok(true); // already at its absolute limit
+        }
+        session.record.expires_at = to_iso(expires);
         session.record.updated_at = to_iso(now);
         let r = &session.record;
-        self.sql
+        let changed = self
+            .sql
             .execute(table::extend(&r.token_digest, &r.expires_at, &r.updated_at))
             .await?;
+        if changed == 0 {
+            self.forget_cached(std::slice::from_ref(&r.token_digest))
+                .await?;
+            return Ok(false);
+        }
         self.cache(r, &session.user, now).await;
-        Ok(())
+        Ok(true)
     }
 
     /// Every unexpired session of the user, from D1.
@@ -220,20 +258,26 @@ impl Sessions<'_> {
         Ok(())
     }
 
-    /// Token digests of every session of the user in D1, expired ones included.
-    pub async fn digests_of(&self, user_id: &str) -> Result<Vec<String>, StorageError> {
-        Ok(table::list_for_user(self.sql, user_id)
-            .await?
-            .into_iter()
-            .map(|s| s.token_digest)
-            .collect())
+    /// Runs a batch whose statement at `deleting` removes sessions (returning their digests),
+    /// then drops exactly those from KV: sessions created before the batch cannot slip through.
+    pub async fn run_revoking(
+        &self,
+        batch: Vec<Statement>,
+        deleting: usize,
+    ) -> Result<Vec<u64>, StorageError> {
+        let done = self.sql.run_batch(batch).await?;
+        let digests = returned_text(done.get(deleting), table::RETURNED_DIGEST);
+        self.forget_cached(&digests).await?;
+        Ok(done.into_iter().map(|d| d.changes).collect())
     }
 
     /// Revokes every session of the user except `keep` (a token digest).
     pub async fn revoke_all(&self, user_id: &str, keep: Option<&str>) -> Result<(), StorageError> {
-        let mut digests = self.digests_of(user_id).await?;
-        digests.retain(|d| Some(d.as_str()) != keep);
-        self.revoke_digests(&digests).await
+        let delete = match keep {
+            Some(keep) => table::delete_others_of_user(user_id, keep),
+            None => table::delete_for_user(user_id),
+        };
+        self.run_revoking(vec![delete], 0).await.map(drop)
     }
 
     /// Rewrites the user copy inside every cached session of the user, after a profile change.

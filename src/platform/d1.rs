@@ -1,6 +1,6 @@
 //! `Sql` on Cloudflare D1: bound parameters, and `batch` as one transaction.
 
-use crate::storage::{Row, Sql, Statement, StorageError, Value};
+use crate::storage::{Executed, Row, Sql, Statement, StorageError, Value};
 use async_trait::async_trait;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result};
@@ -54,12 +54,22 @@ impl Sql for D1Sql {
         Ok(changes(&result))
     }
 
-    async fn batch(&self, stmts: Vec<Statement>) -> Result<Vec<u64>, StorageError> {
+    async fn run_batch(&self, stmts: Vec<Statement>) -> Result<Vec<Executed>, StorageError> {
         let prepared = stmts
             .iter()
             .map(|s| self.prepare(s))
             .collect::<Result<Vec<_>, _>>()?;
         let results = self.0.batch(prepared).await.map_err(error)?;
-        Ok(results.iter().map(changes).collect())
+        results
+            .iter()
+            .map(|r| {
+                Ok(Executed {
+                    changes: changes(r),
+                    rows: r
+                        .results::<Row>()
+                        .map_err(|e| StorageError::Decode(e.to_string()))?,
+                })
+            })
+            .collect()
     }
 }

@@ -85,13 +85,42 @@ impl Statement {
 /// A result row: column name to JSON value (text, number or null).
 pub type Row = serde_json::Map<String, serde_json::Value>;
 
+/// What one statement of a batch did: the rows it changed, and the rows it returned (`returning`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Executed {
+    pub changes: u64,
+    pub rows: Vec<Row>,
+}
+
 #[async_trait(?Send)]
 pub trait Sql {
     async fn query(&self, stmt: Statement) -> Result<Vec<Row>, StorageError>;
     /// Runs one statement and returns the number of rows it changed.
     async fn execute(&self, stmt: Statement) -> Result<u64, StorageError>;
-    /// Runs the statements as one transaction: all of them or none. Returns the changes of each.
-    async fn batch(&self, stmts: Vec<Statement>) -> Result<Vec<u64>, StorageError>;
+    /// Runs the statements as one transaction: all of them or none. Returns what each did.
+    async fn run_batch(&self, stmts: Vec<Statement>) -> Result<Vec<Executed>, StorageError>;
+
+    /// [`Sql::run_batch`] when only the change counts matter.
+    async fn batch(&self, stmts: Vec<Statement>) -> Result<Vec<u64>, StorageError> {
+        Ok(self
+            .run_batch(stmts)
+            .await?
+            .into_iter()
+            .map(|e| e.changes)
+            .collect())
+    }
+}
+
+/// The text values of `column` in the rows a statement returned.
+pub fn returned_text(executed: Option<&Executed>, column: &str) -> Vec<String> {
+    executed
+        .map(|e| {
+            e.rows
+                .iter()
+                .filter_map(|r| r.get(column).and_then(|v| v.as_str()).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// An eventually consistent key-value cache with expiry.

@@ -39,6 +39,17 @@ pub fn insert(s: &SessionRecord) -> Statement {
     )
 }
 
+/// [`insert`], only while the user's credential password is still `password_hash` (the one a
+/// sign-in just verified): a reset or password change that commits in between leaves no session.
+pub fn insert_if_password(s: &SessionRecord, password_hash: &str) -> Statement {
+    let mut insert = insert(s);
+    insert.sql = r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
+        select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+        where exists (select 1 from "account" where "userId" = ?8 and "providerId" = 'credential' and "password" = ?9)"#;
+    insert.params.push(password_hash.into());
+    insert
+}
+
 pub async fn find_by_digest(
     sql: &dyn Sql,
     digest: &str,
@@ -82,10 +93,22 @@ pub fn delete_by_digest(digest: &str) -> Statement {
     )
 }
 
+/// The column the statements below return: the token digests whose KV entries must go too.
+pub const RETURNED_DIGEST: &str = "token";
+
+/// Every session of the user, returning their token digests.
 pub fn delete_for_user(user_id: &str) -> Statement {
     Statement::new(
-        r#"delete from "session" where "userId" = ?1"#,
+        r#"delete from "session" where "userId" = ?1 returning "token""#,
         vec![user_id.into()],
+    )
+}
+
+/// Every session of the user but the one with token digest `keep`, returning their digests.
+pub fn delete_others_of_user(user_id: &str, keep: &str) -> Statement {
+    Statement::new(
+        r#"delete from "session" where "userId" = ?1 and "token" != ?2 returning "token""#,
+        vec![user_id.into(), keep.into()],
     )
 }
 

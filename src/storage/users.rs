@@ -80,13 +80,11 @@ pub fn update_profile(user: &User) -> Statement {
 }
 
 /// Deletes the user; sessions and accounts go with it (`on delete cascade`, and explicitly, since
-/// D1 enforces foreign keys but an imported database may not have them).
+/// D1 enforces foreign keys but an imported database may not have them). The first statement
+/// returns the deleted sessions' token digests.
 pub fn delete(user_id: &str) -> Vec<Statement> {
     vec![
-        Statement::new(
-            r#"delete from "session" where "userId" = ?1"#,
-            vec![user_id.into()],
-        ),
+        super::sessions::delete_for_user(user_id),
         Statement::new(
             r#"delete from "account" where "userId" = ?1"#,
             vec![user_id.into()],

@@ -148,11 +148,12 @@ pub fn reset_password(
     ]
 }
 
-/// Ends every session of the user, if the token is still live.
+/// Ends every session of the user, if the token is still live; returns their token digests.
 pub fn revoke_sessions(user_id: &str, identifier: &str, now_iso: &str) -> Statement {
     Statement::new(
         r#"delete from "session" where "userId" = ?1
-           and exists (select 1 from "verification" where "identifier" = ?2 and "expiresAt" > ?3)"#,
+           and exists (select 1 from "verification" where "identifier" = ?2 and "expiresAt" > ?3)
+           returning "token""#,
         vec![user_id.into(), identifier.into(), now_iso.into()],
     )
 }

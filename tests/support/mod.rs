@@ -8,7 +8,7 @@ use portcullis::config::Config;
 use portcullis::crypto::password::RustScrypt;
 use portcullis::storage::memory_kv::MemoryKv;
 use portcullis::storage::migrations::MIGRATIONS;
-use portcullis::storage::{Row, Sql, Statement, StorageError, Value};
+use portcullis::storage::{Executed, Row, Sql, Statement, StorageError, Value};
 use portcullis::sync::outbound::{NoAnswer, Outbound, OutboundRequest, OutboundResponse};
 use portcullis::time::Millis;
 use rusqlite::types::ValueRef;
@@ -22,9 +22,16 @@ pub const BASE: &str = "http://127.0.0.1:8787";
 pub const SPA: &str = "http://127.0.0.1:5173";
 pub const START: Millis = 1_767_225_600_000; // 2026-01-01T00:00:00.000Z
 
+/// Work a test slips in just before the first write whose SQL contains a pattern: another
+/// request committing between a handler's read and its write.
+type Interleaved = (&'static str, Box<dyn FnOnce(&Connection)>);
+
 /// rusqlite behind `Sql`, shared so tests can inspect the database directly.
 #[derive(Clone)]
-pub struct Sqlite(pub Rc<RefCell<Connection>>);
+pub struct Sqlite(
+    pub Rc<RefCell<Connection>>,
+    Rc<RefCell<Option<Interleaved>>>,
+);
 
 impl Sqlite {
     pub fn migrated() -> Sqlite {
@@ -34,7 +41,21 @@ impl Sqlite {
         for (_, sql) in MIGRATIONS {
             conn.execute_batch(sql).expect("migration applies");
         }
-        Sqlite(Rc::new(RefCell::new(conn)))
+        Sqlite(Rc::new(RefCell::new(conn)), Rc::default())
+    }
+
+    /// Runs `work` once, right before the next write (`execute` or batch) containing `pattern`.
+    pub fn before_write(&self, pattern: &'static str, work: impl FnOnce(&Connection) + 'static) {
+        *self.1.borrow_mut() = Some((pattern, Box::new(work)));
+    }
+
+    fn interleave(&self, statements: &[Statement]) {
+        let due = matches!(&*self.1.borrow(), Some((p, _)) if statements.iter().any(|s| s.sql.contains(p)));
+        if due {
+            if let Some((_, work)) = self.1.borrow_mut().take() {
+                work(&self.0.borrow());
+            }
+        }
     }
 
     pub fn count(&self, sql: &str) -> i64 {
@@ -71,47 +92,64 @@ fn run(conn: &Connection, stmt: &Statement) -> Result<u64, StorageError> {
         .map_err(error)
 }
 
+/// Runs a statement, collecting the rows it returns (a select, or `returning`).
+fn rows(conn: &Connection, stmt: &Statement) -> Result<Vec<Row>, StorageError> {
+    let mut prepared = conn.prepare(stmt.sql).map_err(error)?;
+    let names: Vec<String> = prepared.column_names().map(|s| s.to_string()).collect();
+    let params: Vec<_> = stmt.params.iter().map(to_sql).collect();
+    let mut rows = prepared
+        .query(rusqlite::params_from_iter(params))
+        .map_err(error)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(error)? {
+        let mut map = Row::new();
+        for (i, name) in names.iter().enumerate() {
+            let value = match row.get_ref(i).map_err(error)? {
+                ValueRef::Null => Json::Null,
+                ValueRef::Integer(n) => Json::from(n),
+                ValueRef::Real(f) => Json::from(f),
+                ValueRef::Text(t) => Json::String(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(_) => Json::Null,
+            };
+            map.insert(name.clone(), value);
+        }
+        out.push(map);
+    }
+    Ok(out)
+}
+
 #[async_trait(?Send)]
 impl Sql for Sqlite {
     async fn query(&self, stmt: Statement) -> Result<Vec<Row>, StorageError> {
-        let conn = self.0.borrow();
-        let mut prepared = conn.prepare(stmt.sql).map_err(error)?;
-        let names: Vec<String> = prepared.column_names().map(|s| s.to_string()).collect();
-        let params: Vec<_> = stmt.params.iter().map(to_sql).collect();
-        let mut rows = prepared
-            .query(rusqlite::params_from_iter(params))
-            .map_err(error)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(error)? {
-            let mut map = Row::new();
-            for (i, name) in names.iter().enumerate() {
-                let value = match row.get_ref(i).map_err(error)? {
-                    ValueRef::Null => Json::Null,
-                    ValueRef::Integer(n) => Json::from(n),
-                    ValueRef::Real(f) => Json::from(f),
-                    ValueRef::Text(t) => Json::String(String::from_utf8_lossy(t).into_owned()),
-                    ValueRef::Blob(_) => Json::Null,
-                };
-                map.insert(name.clone(), value);
-            }
-            out.push(map);
-        }
-        Ok(out)
+        rows(&self.0.borrow(), &stmt)
     }
 
     async fn execute(&self, stmt: Statement) -> Result<u64, StorageError> {
+        self.interleave(std::slice::from_ref(&stmt));
         run(&self.0.borrow(), &stmt)
     }
 
-    async fn batch(&self, stmts: Vec<Statement>) -> Result<Vec<u64>, StorageError> {
+    async fn run_batch(&self, stmts: Vec<Statement>) -> Result<Vec<Executed>, StorageError> {
+        self.interleave(&stmts);
         let mut conn = self.0.borrow_mut();
         let tx = conn.transaction().map_err(error)?;
-        let mut changes = Vec::new();
+        let mut done = Vec::new();
         for stmt in &stmts {
-            changes.push(run(&tx, stmt)?);
+            done.push(if stmt.sql.to_ascii_lowercase().contains("returning") {
+                let rows = rows(&tx, stmt)?;
+                Executed {
+                    changes: tx.changes(),
+                    rows,
+                }
+            } else {
+                Executed {
+                    changes: run(&tx, stmt)?,
+                    rows: Vec::new(),
+                }
+            });
         }
         tx.commit().map_err(error)?;
-        Ok(changes)
+        Ok(done)
     }
 }
 

@@ -14,8 +14,6 @@ use crate::time::to_iso;
 use percent_encoding::percent_decode_str;
 use serde_json::json;
 
-const RESET_PREFIX: &str = "reset-password:";
-
 /// The same answer, after the same work, whether or not the address has an account.
 pub async fn request_password_reset(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     if ctx.config.email.mailer.is_none() {
@@ -106,15 +104,13 @@ pub async fn reset_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let Some(user) = users::find_by_id(sql, &found.claims.user_id).await? else {
         return Err(ApiError::new(400, Code::UserNotFound));
     };
+    // The link was sent to another address than the account has now.
+    if user.email != found.claims.email {
+        return Err(ApiError::new(400, Code::InvalidToken));
+    }
     let hash = password::hash(ctx.drivers.kdf.as_ref(), &new_password)?;
     let now_iso = to_iso(ctx.now);
-    let sessions = ctx.sessions();
     let revoke = ctx.config.email.revoke_sessions_on_reset;
-    let cached = if revoke {
-        sessions.digests_of(&user.id).await?
-    } else {
-        Vec::new()
-    };
     let mut batch = verifications::reset_password(
         &user.id,
         &random::alphanumeric(32)?,
@@ -122,6 +118,7 @@ pub async fn reset_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         &found.identifier,
         &now_iso,
     );
+    let revoking = batch.len();
     if revoke {
         batch.push(verifications::revoke_sessions(
             &user.id,
@@ -132,11 +129,10 @@ pub async fn reset_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let spend_at = batch.len();
     batch.push(verifications::consume(&found.identifier, &now_iso));
     // Every other reset link of this user dies with this one.
-    batch.push(verifications::delete_for_user(RESET_PREFIX, &user.id));
-    let changes = sql.batch(batch).await?;
+    batch.push(one_time::revoke_all(Kind::ResetPassword, &user.id));
+    let changes = ctx.sessions().run_revoking(batch, revoking).await?;
     if changes.get(spend_at) != Some(&1) {
         return Err(ApiError::new(400, Code::InvalidToken));
     }
-    sessions.forget_cached(&cached).await?;
     Ok(Reply::json(json!({"status": true})))
 }

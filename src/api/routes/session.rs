@@ -46,11 +46,18 @@ pub async fn get_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     };
     let frozen = ctx.has_dont_remember() || is_flag_set(ctx, "disableRefresh");
     if !frozen && sessions.needs_refresh(&session, ctx.now) {
-        if sessions.refresh(&mut session, ctx.now).await.is_err() {
-            ctx.clear_session_cookies();
-            return Err(ApiError::new(401, Code::FailedToGetSession));
+        match sessions.refresh(&mut session, ctx.now).await {
+            Ok(true) => ctx.set_session_cookie(&session.token, true),
+            // Revoked elsewhere since it was cached.
+            Ok(false) => {
+                ctx.clear_session_cookies();
+                return Ok(no_store(Reply::null()));
+            }
+            Err(_) => {
+                ctx.clear_session_cookies();
+                return Err(ApiError::new(401, Code::FailedToGetSession));
+            }
         }
-        ctx.set_session_cookie(&session.token, true);
     }
     let body =
         json!({"session": session_json(&session.record, &session.token), "user": session.user});

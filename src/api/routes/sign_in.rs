@@ -27,9 +27,10 @@ pub async fn sign_in_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     check_not_too_long(ctx.config, &password)?;
 
     let found = users::find_with_password(ctx.drivers.sql.as_ref(), &email.to_lowercase()).await?;
-    let stored = found.as_ref().and_then(|f| f.password.as_deref());
-    let verified = credentials::verify_stored(ctx.drivers.kdf.as_ref(), &password, stored)?;
-    let (Some(true), Some(found)) = (verified, found) else {
+    let stored = found.as_ref().and_then(|f| f.password.clone());
+    let verified =
+        credentials::verify_stored(ctx.drivers.kdf.as_ref(), &password, stored.as_deref())?;
+    let (Some(true), Some(found), Some(verified_hash)) = (verified, found, stored) else {
         return Err(ApiError::new(401, Code::InvalidEmailOrPassword));
     };
     let user = found.user;
@@ -42,10 +43,24 @@ pub async fn sign_in_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         return Err(ApiError::new(403, Code::EmailNotVerified));
     }
 
-    let session = ctx
-        .sessions()
-        .create(&user, remember, ctx.client_ip(), ctx.user_agent(), ctx.now)
+    let sessions = ctx.sessions();
+    let session = sessions.new_session(
+        &user.id,
+        remember,
+        ctx.client_ip(),
+        ctx.user_agent(),
+        ctx.now,
+    )?;
+    // A reset or password change that committed since the check leaves no session behind.
+    let inserted = ctx
+        .drivers
+        .sql
+        .execute(session.insert_if_password(&verified_hash))
         .await?;
+    if inserted == 0 {
+        return Err(ApiError::new(401, Code::InvalidEmailOrPassword));
+    }
+    sessions.cache(&session.record, &user, ctx.now).await;
     ctx.set_session_cookie(&session.token, remember);
     let reply = match callback {
         Some(url) => {

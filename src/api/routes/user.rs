@@ -4,10 +4,12 @@ use crate::api::context::{Ctx, SyncChange};
 use crate::api::request::Fields;
 use crate::api::response::Reply;
 use crate::auth::credentials::{self, check_new_password, check_not_too_long};
+use crate::auth::one_time;
 use crate::auth::sessions::{ActiveSession, Source};
 use crate::auth::validate::is_valid_name;
 use crate::crypto::password;
 use crate::error::{ApiError, Code};
+use crate::mail::Kind;
 use crate::storage::sessions as session_table;
 use crate::storage::{accounts, users};
 use crate::time::{parse_iso, to_iso, SECOND};
@@ -67,16 +69,18 @@ pub async fn change_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let account =
         credentials::require_password(sql, kdf, &session.user.id, &current_password).await?;
     let now_iso = to_iso(ctx.now);
-    let set_password =
-        accounts::set_password(&account.id, &password::hash(kdf, &new_password)?, &now_iso);
+    let set_password = vec![
+        accounts::set_password(&account.id, &password::hash(kdf, &new_password)?, &now_iso),
+        // Reset links sent before the change stop working.
+        one_time::revoke_all(Kind::ResetPassword, &session.user.id),
+    ];
     if !revoke_others {
-        sql.execute(set_password).await?;
+        sql.batch(set_password).await?;
         return Ok(Reply::json(json!({"token": null, "user": session.user})));
     }
 
     // Every session dies, the current one included, and a new one replaces it: all in one batch.
     let sessions = ctx.sessions();
-    let old = sessions.digests_of(&session.user.id).await?;
     let remember = !ctx.has_dont_remember();
     let fresh = sessions.new_session(
         &session.user.id,
@@ -85,13 +89,13 @@ pub async fn change_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         ctx.user_agent(),
         ctx.now,
     )?;
-    sql.batch(vec![
-        set_password,
+    let mut batch = set_password;
+    let deleting = batch.len();
+    batch.extend([
         session_table::delete_for_user(&session.user.id),
         fresh.insert(),
-    ])
-    .await?;
-    sessions.forget_cached(&old).await?;
+    ]);
+    sessions.run_revoking(batch, deleting).await?;
     sessions.cache(&fresh.record, &session.user, ctx.now).await;
     ctx.set_session_cookie(&fresh.token, remember);
     Ok(Reply::json(
@@ -124,12 +128,10 @@ pub async fn delete_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         None => require_passwordless_deletion(ctx, &session).await?,
     }
 
-    let sessions = ctx.sessions();
-    let digests = sessions.digests_of(&session.user.id).await?;
     let mut batch = ctx.sync_statements(&session.user.id, SyncChange::Delete)?;
+    let deleting = batch.len();
     batch.extend(users::delete(&session.user.id));
-    ctx.drivers.sql.batch(batch).await?;
-    sessions.forget_cached(&digests).await?;
+    ctx.sessions().run_revoking(batch, deleting).await?;
     ctx.clear_session_cookies();
     Ok(Reply::json(
         json!({"success": true, "message": "User deleted"}),
@@ -146,8 +148,9 @@ async fn require_passwordless_deletion(
     if account.and_then(|a| a.password).is_some() {
         return Err(ApiError::new(400, Code::UserAlreadyHasPassword));
     }
+    let fresh_age = ctx.config.session_fresh_age;
     let created = parse_iso(&session.record.created_at).unwrap_or(0);
-    if ctx.now - created >= ctx.config.session_fresh_age * SECOND {
+    if fresh_age > 0 && ctx.now - created >= fresh_age * SECOND {
         return Err(ApiError::new(400, Code::SessionExpired));
     }
     Ok(())
