@@ -34,6 +34,23 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
+/// Longest name a message repeats.
+const MAX_SHOWN_NAME: usize = 32;
+
+/// The user's name as a message may show it: at most 32 letters, spaces, hyphens and apostrophes.
+/// Anything else (digits, dots, slashes, `@`: the stuff of links, addresses and phone numbers)
+/// leaves the name out, because messages go to addresses nobody has proven yet and must not carry
+/// a stranger's text there.
+pub fn plain_name(name: &str) -> Option<&str> {
+    let name = name.trim();
+    let plain = name.chars().count() <= MAX_SHOWN_NAME
+        && name
+            .chars()
+            .all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'' || c == '\u{2019}')
+        && !name.contains("  ");
+    (plain && !name.is_empty()).then_some(name)
+}
+
 fn lifetime(seconds: i64) -> String {
     match seconds {
         s if s % 86_400 == 0 => plural(s / 86_400, "day"),
@@ -79,10 +96,9 @@ pub fn render(d: &Details<'_>) -> Rendered {
             "If you did not ask for this, you can ignore this message: your password stays as it is.",
         ),
     };
-    let greeting = if d.name.trim().is_empty() {
-        "Hello,".to_string()
-    } else {
-        format!("Hello {},", d.name.trim())
+    let greeting = match plain_name(d.name) {
+        Some(name) => format!("Hello {name},"),
+        None => "Hello,".to_string(),
     };
     let expiry = format!("The link works for {}, once.", lifetime(d.expires_in));
     let text = format!(
@@ -138,7 +154,31 @@ mod tests {
     fn names_cannot_inject_markup() {
         let r = render(&details(Kind::ResetPassword, "<script>alert(1)</script>"));
         assert!(!r.html.contains("<script>"));
-        assert!(r.html.contains("&lt;script&gt;"));
+        assert!(!r.text.contains("script"));
+        assert!(r.text.starts_with("Hello,\n"));
+    }
+
+    #[test]
+    fn only_plain_short_names_are_repeated_in_messages() {
+        for ok in ["Ada", "Jean-Luc Picard", "O'Neil", "Zoë Ångström", "李小龍"] {
+            assert_eq!(plain_name(ok), Some(ok), "{ok}");
+        }
+        for spam in [
+            "Win a prize at evil.com",
+            "Call 555 0100",
+            "https://evil.test/login",
+            "support@evil.test",
+            "Ada\nLovelace",
+            "a  b",
+            "",
+            "Your account is locked pls reply now",
+        ] {
+            assert_eq!(plain_name(spam), None, "{spam:?}");
+            let r = render(&details(Kind::VerifyEmail, "x"));
+            assert!(!r.text.contains(spam) || spam.is_empty());
+        }
+        let r = render(&details(Kind::VerifyEmail, "Call 555 0100 now"));
+        assert!(!r.text.contains("555") && !r.html.contains("555"));
     }
 
     #[test]

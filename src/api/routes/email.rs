@@ -65,8 +65,11 @@ pub async fn send_verification_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiErro
         }
         None => {
             let found = users::find_by_email(ctx.drivers.sql.as_ref(), &email).await?;
-            let deliver = found.as_ref().is_some_and(|u| !u.email_verified);
-            let user = found.unwrap_or_else(|| stand_in(&email));
+            // A verified address gets nothing: its statements, like an unknown one's, store nothing.
+            let user = found
+                .filter(|u| !u.email_verified)
+                .unwrap_or_else(|| stand_in(&email));
+            let deliver = !user.id.is_empty();
             let statements = verification_mail(ctx, &user, callback.as_deref(), deliver)?;
             ctx.drivers.sql.batch(statements).await?;
             ctx.pad_answer().await;
@@ -234,15 +237,27 @@ async fn confirm_email_change(ctx: &mut Ctx<'_>, link: Followed<'_>) -> Result<R
     let Some(new_email) = found.claims.new_email.clone() else {
         return failure(callback, Code::InvalidToken);
     };
+    // A taken address gets no link, and the answer does not say so.
+    let taken = users::find_by_email(ctx.drivers.sql.as_ref(), &new_email)
+        .await?
+        .is_some();
+    let claims = Claims {
+        user_id: if taken {
+            String::new()
+        } else {
+            user.id.clone()
+        },
+        ..found.claims.clone()
+    };
     let statements = ctx.mail_token(
         &Mailing {
             kind: Kind::ChangeEmailVerification,
-            claims: found.claims.clone(),
+            claims,
             to: &new_email,
             name: &user.name,
             callback,
         },
-        true,
+        !taken,
     )?;
     if !spend_with(ctx, &found, statements).await? {
         ctx.queued_mail.clear();
@@ -270,6 +285,8 @@ async fn complete_email_change(ctx: &mut Ctx<'_>, link: Followed<'_>) -> Result<
         &found.identifier,
         &now_iso,
     )];
+    // Reset links sent to the old address stop working.
+    statements.push(one_time::revoke_all(Kind::ResetPassword, &user.id));
     statements.extend(ctx.sync_statements(&user.id, SyncChange::Upsert)?);
     match spend_with(ctx, &found, statements).await {
         Ok(true) => {}
@@ -292,8 +309,10 @@ async fn complete_email_change(ctx: &mut Ctx<'_>, link: Followed<'_>) -> Result<
     Ok(success(callback, json!({"status": true, "user": user})))
 }
 
-/// A verified user confirms from the current address first; an unverified user's new address
-/// gets the verification link directly. Taken addresses get the same answer and no message.
+/// A verified user confirms from the current address first, always, so its mailbox cannot tell
+/// taken addresses from free ones; whether the new address is taken is decided when that
+/// confirmation is followed. An unverified user's new address gets the verification link directly,
+/// unless it is taken. Either way the answer is the same.
 pub async fn change_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     if !ctx.config.email.change_email_enabled {
         return Err(ApiError::new(400, Code::ChangeEmailDisabled));
@@ -315,13 +334,13 @@ pub async fn change_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             "Verification email isn't enabled",
         ));
     }
-    let taken = users::find_by_email(ctx.drivers.sql.as_ref(), &new_email)
-        .await?
-        .is_some();
-    let (kind, to) = if user.email_verified {
-        (Kind::ChangeEmailConfirmation, user.email.as_str())
+    let (kind, to, taken) = if user.email_verified {
+        (Kind::ChangeEmailConfirmation, user.email.as_str(), false)
     } else {
-        (Kind::ChangeEmailVerification, new_email.as_str())
+        let taken = users::find_by_email(ctx.drivers.sql.as_ref(), &new_email)
+            .await?
+            .is_some();
+        (Kind::ChangeEmailVerification, new_email.as_str(), taken)
     };
     let statements = ctx.mail_token(
         &Mailing {
