@@ -18,7 +18,7 @@ node -e '
   }
   for (let i = 0; i < rows.length; i += 500) console.log(`insert into "user" values ${rows.slice(i, i + 500).join(", ")};`);
 ' "$USERS" > "$SEED"
-export SEED_SQL="$SEED" SYNC_SECRET=bench-sync-secret-0123456789abcdef RECONCILE_TOKEN=bench-token
+export SEED_SQL="$SEED" SYNC_SECRET=bench-sync-secret-0123456789abcdef RECONCILE_TOKEN=bench-reconcile-token-0123456789abcdef
 for profile in free paid; do
   export RECEIVER_PORT=$(free_port)
   vars=(--var "PAYLOAD_SYNC_URL:http://127.0.0.1:$RECEIVER_PORT" --var "BA_TO_PAYLOAD_SECRET:$SYNC_SECRET" --var "RECONCILE_TOKEN:$RECONCILE_TOKEN")

@@ -202,12 +202,17 @@ impl Config {
             .map(str::trim)
             .filter(|e| !e.is_empty())
         {
-            trusted_origins.push(OriginPattern::parse(entry).ok_or_else(|| {
-                ConfigError::Invalid {
+            let pattern = OriginPattern::parse(entry).ok_or_else(|| ConfigError::Invalid {
+                name: "TRUSTED_ORIGINS",
+                reason: format!("{entry:?} is not an origin such as https://app.example.com"),
+            })?;
+            if pattern.is_too_broad() {
+                return Err(ConfigError::Invalid {
                     name: "TRUSTED_ORIGINS",
-                    reason: format!("{entry:?} is not an origin such as https://app.example.com"),
-                }
-            })?);
+                    reason: format!("{entry:?} would trust hosts anyone can own; name your domain, as in https://*.example.com"),
+                });
+            }
+            trusted_origins.push(pattern);
         }
 
         let number =
@@ -306,6 +311,15 @@ impl Config {
             }
         };
         let reconcile_token = get("RECONCILE_TOKEN").map(Secret);
+        if reconcile_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < MIN_SECRET_LEN)
+        {
+            return Err(ConfigError::Invalid {
+                name: "RECONCILE_TOKEN",
+                reason: format!("must be at least {MIN_SECRET_LEN} characters long"),
+            });
+        }
 
         let mailer = match get("MAIL_PROVIDER").as_deref() {
             None => None,
@@ -588,6 +602,34 @@ mod tests {
             config(&[base[0], base[1], ("TRUSTED_ORIGINS", "not a url")]),
             Err(ConfigError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn trusting_every_host_or_a_short_reconcile_token_is_a_configuration_error() {
+        let base = [
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("BETTER_AUTH_URL", "http://x.test"),
+        ];
+        for broad in ["*", "https://*", "https://app.example.com, *.com"] {
+            assert!(
+                matches!(
+                    config(&[base[0], base[1], ("TRUSTED_ORIGINS", broad)]),
+                    Err(ConfigError::Invalid {
+                        name: "TRUSTED_ORIGINS",
+                        ..
+                    })
+                ),
+                "{broad}"
+            );
+        }
+        assert!(matches!(
+            config(&[base[0], base[1], ("RECONCILE_TOKEN", "short-token")]),
+            Err(ConfigError::Invalid {
+                name: "RECONCILE_TOKEN",
+                ..
+            })
+        ));
+        assert!(config(&[base[0], base[1], ("RECONCILE_TOKEN", SECRET)]).is_ok());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use portcullis::storage::outbox;
 use serde_json::json;
 use support::*;
 
-const TOKEN: &str = "operator-token-for-tests";
+const TOKEN: &str = "operator-token-for-tests-0123456789";
 
 fn sync_app(extra: &[(&str, &str)]) -> TestApp {
     let mut vars = vec![

@@ -231,3 +231,32 @@ fn ok_answers() {
     let t = TestApp::new();
     assert_eq!(t.client().get("/api/auth/ok").json(), json!({"ok": true}));
 }
+
+#[test]
+fn images_over_2048_characters_are_refused_as_better_auth_refuses_long_fields() {
+    let t = TestApp::new();
+    let long = format!("https://img.example.com/{}", "a".repeat(2048));
+    let res = t.client().post(
+        "/api/auth/sign-up/email",
+        json!({"name": "Pic", "email": "pic@example.com", "password": "correct horse battery", "image": long}),
+    );
+    res.assert_error(400, "VALIDATION_ERROR");
+    assert_eq!(
+        res.json()["message"],
+        "[body.image] Too big: expected string to have <=2048 characters"
+    );
+    let mut c = t.client();
+    c.sign_up("pic@example.com", "correct horse battery");
+    c.post("/api/auth/update-user", json!({"image": long}))
+        .assert_error(400, "VALIDATION_ERROR");
+    let fits = "x".repeat(2048);
+    assert_eq!(
+        c.post("/api/auth/update-user", json!({"image": fits}))
+            .status(),
+        200
+    );
+    assert_eq!(
+        c.session()["user"]["image"].as_str().map(str::len),
+        Some(2048)
+    );
+}

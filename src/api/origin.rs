@@ -22,9 +22,25 @@ impl Origin {
         &self.host
     }
 
-    /// `localhost`, `127.x.x.x` or `[::1]`.
+    /// `localhost`, or a loopback IP address (`127.0.0.0/8`, `[::1]`), decided by parsing the host:
+    /// `127.0.0.1.evil.test` is a name like any other.
     pub fn is_loopback(&self) -> bool {
-        self.host == "localhost" || self.host == "[::1]" || self.host.starts_with("127.")
+        if self.host == "localhost" {
+            return true;
+        }
+        match self
+            .host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+        {
+            Some(v6) => v6
+                .parse::<std::net::Ipv6Addr>()
+                .is_ok_and(|ip| ip.is_loopback()),
+            None => self
+                .host
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback()),
+        }
     }
 
     /// Parses an origin (`scheme://host[:port]`, an optional trailing `/` allowed).
@@ -144,6 +160,20 @@ impl OriginPattern {
         })
     }
 
+    /// A wildcard that would trust hosts nobody in particular controls: `*`, `*.com`, or
+    /// `*example.com` (which matches `evilexample.com`). After its last `*`, a pattern must name a
+    /// domain of at least two labels, starting at a label boundary.
+    pub fn is_too_broad(&self) -> bool {
+        let OriginPattern::Wildcard { host, .. } = self else {
+            return false;
+        };
+        let suffix = host.rsplit('*').next().unwrap_or_default();
+        match suffix.strip_prefix('.') {
+            Some(domain) => domain.split('.').filter(|l| !l.is_empty()).count() < 2,
+            None => true,
+        }
+    }
+
     pub fn matches(&self, origin: &Origin) -> bool {
         match self {
             OriginPattern::Exact(o) => o == origin,
@@ -257,6 +287,58 @@ mod tests {
         assert!(!p.matches(&Origin::parse("https://evilexample.com").unwrap()));
         let schemeless = OriginPattern::parse("*.example.com").unwrap();
         assert!(schemeless.matches(&Origin::parse("http://app.example.com").unwrap()));
+    }
+
+    #[test]
+    fn wildcards_that_match_every_host_are_too_broad() {
+        for broad in [
+            "*",
+            "https://*",
+            "http://*:8080",
+            "*.com",
+            "https://*.com",
+            "*example.com",
+            "*.*",
+            "https://app.*",
+        ] {
+            let p = OriginPattern::parse(broad);
+            assert!(
+                p.as_ref().is_none_or(OriginPattern::is_too_broad),
+                "{broad}"
+            );
+        }
+        for fine in [
+            "https://*.example.com",
+            "*.example.co.uk",
+            "https://app-*.example.com",
+            "https://app.example.com",
+        ] {
+            assert!(
+                !OriginPattern::parse(fine).unwrap().is_too_broad(),
+                "{fine}"
+            );
+        }
+    }
+
+    #[test]
+    fn loopback_is_decided_by_parsing_the_host() {
+        for lo in [
+            "http://localhost:3000",
+            "http://127.0.0.1",
+            "http://127.8.9.10:1",
+            "http://[::1]:8787",
+        ] {
+            assert!(Origin::parse(lo).unwrap().is_loopback(), "{lo}");
+        }
+        for remote in [
+            "http://127.0.0.1.evil.test",
+            "http://127.evil.test",
+            "http://localhost.evil.test",
+            "http://10.0.0.1",
+            "http://[::2]",
+        ] {
+            assert!(!Origin::parse(remote).unwrap().is_loopback(), "{remote}");
+        }
     }
 
     #[test]

@@ -177,6 +177,23 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// [`Fields::optional_nullable_string`] of at most `max` characters (zod's `.max()`).
+    pub fn optional_nullable_short_string(
+        &mut self,
+        name: &str,
+        max: usize,
+    ) -> Option<Option<String>> {
+        let value = self.optional_nullable_string(name)?;
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            self.issue(
+                name,
+                &format!("Too big: expected string to have <={max} characters"),
+            );
+            return None;
+        }
+        Some(value)
+    }
+
     /// `Some(None)` when the field is an explicit `null`.
     pub fn optional_nullable_string(&mut self, name: &str) -> Option<Option<String>> {
         match self.map.get(name) {

@@ -40,6 +40,8 @@ pub fn password_length(password: &str) -> usize {
 }
 
 pub const MAX_NAME_LEN: usize = 256;
+/// An image URL goes into every JWT and `set-auth-jwt` header: it stays short.
+pub const MAX_IMAGE_LEN: usize = 2048;
 
 /// Names are free text, but not unbounded and without control characters.
 pub fn is_valid_name(name: &str) -> bool {

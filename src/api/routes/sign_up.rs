@@ -5,7 +5,7 @@ use crate::api::request::Fields;
 use crate::api::response::Reply;
 use crate::api::routes::email::verification_mail;
 use crate::auth::credentials::check_new_password;
-use crate::auth::validate::is_valid_name;
+use crate::auth::validate::{is_valid_name, MAX_IMAGE_LEN};
 use crate::crypto::{password, random};
 use crate::error::{ApiError, Code};
 use crate::storage::users::{self, User};
@@ -18,7 +18,7 @@ pub async fn sign_up_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let name = f.string("name");
     let email = f.email("email");
     let password = f.string("password");
-    let image = f.optional_nullable_string("image");
+    let image = f.optional_nullable_short_string("image", MAX_IMAGE_LEN);
     let remember = f.optional_bool("rememberMe").unwrap_or(true);
     let callback = f.optional_string("callbackURL").filter(|c| !c.is_empty());
     if password.as_deref() == Some("") {

@@ -6,7 +6,7 @@ use crate::api::response::Reply;
 use crate::auth::credentials::{self, check_new_password, check_not_too_long};
 use crate::auth::one_time;
 use crate::auth::sessions::{ActiveSession, Source};
-use crate::auth::validate::is_valid_name;
+use crate::auth::validate::{is_valid_name, MAX_IMAGE_LEN};
 use crate::crypto::password;
 use crate::error::{ApiError, Code};
 use crate::mail::Kind;
@@ -21,7 +21,7 @@ pub async fn update_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         return Err(ApiError::new(400, Code::EmailCanNotBeUpdated));
     }
     let name = f.optional_string("name");
-    let image = f.optional_nullable_string("image");
+    let image = f.optional_nullable_short_string("image", MAX_IMAGE_LEN);
     if name.as_deref().is_some_and(|n| !is_valid_name(n)) {
         f.issue(
             "name",
