@@ -167,3 +167,40 @@ fn a_password_change_kills_outstanding_reset_links() {
         200
     );
 }
+
+#[test]
+fn the_mail_outbox_is_sealed_under_its_own_key_not_the_jwks_one() {
+    use portcullis::crypto::symmetric;
+    use portcullis::mail::queue;
+    let t = mail_app(&[]);
+    t.client().sign_up("sealed@example.com", PASSWORD);
+    t.client().post(
+        "/api/auth/request-password-reset",
+        json!({"email": "sealed@example.com"}),
+    );
+    let payload: String = t
+        .sql
+        .0
+        .borrow()
+        .query_row(r#"select "payload" from "mail_outbox""#, [], |r| r.get(0))
+        .unwrap();
+    let secret = SECRET.as_bytes();
+    assert!(
+        symmetric::decrypt(secret, &payload).is_err(),
+        "not under SHA-256(secret)"
+    );
+    assert_eq!(
+        queue::open(secret, &payload).unwrap().to,
+        "sealed@example.com"
+    );
+    // A row queued under the older key is still delivered.
+    let legacy = symmetric::encrypt(
+        secret,
+        &serde_json::to_string(&queue::open(secret, &payload).unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        queue::open(secret, &legacy).unwrap().to,
+        "sealed@example.com"
+    );
+}
