@@ -27,12 +27,29 @@ pub trait Log {
     fn log(&self, level: Level, message: &str);
 }
 
-/// The clock, read during a request, and waiting (to give answers a floor in time).
-#[async_trait::async_trait(?Send)]
-pub trait Timer {
-    fn now(&self) -> Millis;
-    async fn sleep(&self, ms: Millis);
+/// A value that came from a request, made fit for a log line: control characters escaped (no
+/// forged lines), at most 120 characters.
+pub fn loggable(value: &str) -> String {
+    const MAX: usize = 120;
+    let mut out: String = value
+        .chars()
+        .take(MAX)
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if value.chars().count() > MAX {
+        out.push('…');
+    }
+    out
 }
+
+pub use crate::time::Timer;
 
 /// Everything outside the process the core talks to.
 pub struct Drivers {
@@ -140,6 +157,7 @@ impl App {
             sql: self.drivers.sql.as_ref(),
             mailer: mailer.as_ref(),
             secret: config.secret.expose(),
+            clock: self.drivers.timer.as_ref(),
         };
         let log = self.drivers.log.as_ref();
         match drain.run(now, id, limit).await {
@@ -220,6 +238,7 @@ impl App {
         let reconcile = Reconcile {
             sql: self.drivers.sql.as_ref(),
             outbound: self.drivers.outbound.as_ref(),
+            clock: self.drivers.timer.as_ref(),
             sync,
         };
         match crate::storage::outbox::state(self.drivers.sql.as_ref()).await {
@@ -273,6 +292,7 @@ impl App {
         let drain = Drain {
             sql: self.drivers.sql.as_ref(),
             outbound: self.drivers.outbound.as_ref(),
+            clock: self.drivers.timer.as_ref(),
             sync,
         };
         let log = self.drivers.log.as_ref();
@@ -295,5 +315,21 @@ impl App {
             ),
             Err(e) => log.log(Level::Error, &format!("[queue] drain failed: {e}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable;
+
+    #[test]
+    fn request_values_cannot_forge_or_flood_log_lines() {
+        assert_eq!(loggable("/sign-in/email"), "/sign-in/email");
+        assert_eq!(
+            loggable("a\nERROR forged\r\u{1b}[31m"),
+            "a\\nERROR forged\\r\\u{1b}[31m"
+        );
+        let long = loggable(&"x".repeat(5000));
+        assert_eq!(long.chars().count(), 121);
     }
 }

@@ -6,6 +6,14 @@
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
 
+/// The clock, read while work is under way (each signed request reads it afresh), and waiting
+/// (to give answers a floor in time).
+#[async_trait::async_trait(?Send)]
+pub trait Timer {
+    fn now(&self) -> Millis;
+    async fn sleep(&self, ms: Millis);
+}
+
 pub const SECOND: Millis = 1000;
 
 /// `2025-01-01T00:00:00.000Z`, the exact form JavaScript's `Date.toISOString()` produces.

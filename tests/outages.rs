@@ -15,21 +15,28 @@ use std::cell::Cell;
 use std::rc::Rc;
 use support::*;
 
-/// A driver that works until `down` is set, then fails every call like an unreachable binding.
+/// Messages D1 answers with when it fails us, as the binding reports them.
+const D1_FAILURES: [&str; 5] = [
+    "D1_ERROR: Network connection lost.",
+    "D1_ERROR: D1 DB is overloaded. Too many requests queued.",
+    "D1_ERROR: D1 DB storage operation exceeded timeout which caused object to be reset.",
+    "D1_ERROR: Internal error while starting up D1 DB storage caused object to be reset.",
+    "D1_ERROR: no such table: user: SQLITE_ERROR",
+];
+
+/// A driver that works until `down` holds a message, then fails every call with it, classified
+/// exactly as the D1 binding's errors are.
 #[derive(Clone)]
 struct Flaky<T> {
     inner: T,
-    down: Rc<Cell<bool>>,
+    down: Rc<Cell<Option<&'static str>>>,
 }
 
 impl<T> Flaky<T> {
     fn check(&self) -> Result<(), StorageError> {
-        if self.down.get() {
-            Err(StorageError::Unavailable(
-                "binding unreachable (simulated outage)".into(),
-            ))
-        } else {
-            Ok(())
+        match self.down.get() {
+            Some(message) => Err(StorageError::from_binding_message(message.into())),
+            None => Ok(()),
         }
     }
 }
@@ -68,8 +75,8 @@ impl Kv for Flaky<MemoryKv> {
 
 struct Outage {
     app: App,
-    d1_down: Rc<Cell<bool>>,
-    kv_down: Rc<Cell<bool>>,
+    d1_down: Rc<Cell<Option<&'static str>>>,
+    kv_down: Rc<Cell<Option<&'static str>>>,
     logs: Captured,
 }
 
@@ -77,7 +84,7 @@ fn outage_app() -> Outage {
     let vars = vars(&[]);
     let config =
         Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()));
-    let (d1_down, kv_down) = (Rc::new(Cell::new(false)), Rc::new(Cell::new(false)));
+    let (d1_down, kv_down) = (Rc::new(Cell::new(None)), Rc::new(Cell::new(None)));
     let logs = Captured::default();
     let drivers = Drivers {
         sql: Box::new(Flaky {
@@ -140,16 +147,20 @@ fn signed_up(o: &Outage) -> String {
 fn with_d1_down_sessions_fail_closed_and_the_cause_is_logged() {
     let o = outage_app();
     let auth = signed_up(&o);
-    o.d1_down.set(true);
-    o.kv_down.set(true);
-    let res = send(
-        &o,
-        "GET",
-        "/api/auth/get-session",
-        &[("authorization", &auth)],
-        json!(null),
-    );
-    res.assert_error(503, "SERVICE_UNAVAILABLE");
+    o.kv_down
+        .set(Some("KV GET failed: 503 Service Unavailable"));
+    for failure in D1_FAILURES {
+        o.d1_down.set(Some(failure));
+        let res = send(
+            &o,
+            "GET",
+            "/api/auth/get-session",
+            &[("authorization", &auth)],
+            json!(null),
+        );
+        res.assert_error(503, "SERVICE_UNAVAILABLE");
+    }
+    o.d1_down.set(Some(D1_FAILURES[0]));
     send(
         &o,
         "POST",
@@ -166,19 +177,16 @@ fn with_d1_down_sessions_fail_closed_and_the_cause_is_logged() {
         json!({}),
     )
     .assert_error(503, "SERVICE_UNAVAILABLE");
-    assert!(o
-        .logs
-        .0
-        .borrow()
-        .iter()
-        .any(|(_, m)| m.contains("failed with 503: storage unavailable: binding unreachable")));
+    assert!(o.logs.0.borrow().iter().any(|(_, m)| m
+        .contains("failed with 503: storage unavailable: D1_ERROR: Network connection lost.")));
 }
 
 #[test]
 fn with_kv_down_sessions_are_served_from_d1() {
     let o = outage_app();
     let auth = signed_up(&o);
-    o.kv_down.set(true);
+    o.kv_down
+        .set(Some("KV GET failed: 503 Service Unavailable"));
     let res = send(
         &o,
         "GET",
@@ -201,7 +209,8 @@ fn with_kv_down_sessions_are_served_from_d1() {
 fn a_sign_out_whose_cache_entry_cannot_be_removed_is_not_reported_as_done() {
     let o = outage_app();
     let auth = signed_up(&o);
-    o.kv_down.set(true);
+    o.kv_down
+        .set(Some("KV DELETE failed: 503 Service Unavailable"));
     let res = send(
         &o,
         "POST",
@@ -214,4 +223,23 @@ fn a_sign_out_whose_cache_entry_cannot_be_removed_is_not_reported_as_done() {
         res.0.headers().get_all("set-cookie").iter().count() >= 1,
         "the cookies are expired even so"
     );
+}
+
+#[test]
+fn a_constraint_failure_reported_by_d1_is_a_conflict_not_an_outage() {
+    let o = outage_app();
+    signed_up(&o);
+    let err = StorageError::from_binding_message(
+        "D1_ERROR: UNIQUE constraint failed: user.email: SQLITE_CONSTRAINT".into(),
+    );
+    assert!(matches!(err, StorageError::Conflict(_)));
+    // A duplicate sign-up answers as better-auth does, not 503.
+    let res = send(
+        &o,
+        "POST",
+        "/api/auth/sign-up/email",
+        &[],
+        json!({"name": "n", "email": "outage@example.com", "password": "correct horse battery"}),
+    );
+    res.assert_error(422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL");
 }

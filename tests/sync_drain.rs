@@ -205,7 +205,7 @@ fn retry_after_is_honoured() {
 #[test]
 fn refused_messages_are_parked_dead_and_revived_by_the_next_change() {
     let t = sync_app(&[]);
-    t.outbound.then(Answer::Status(401, None));
+    t.outbound.then(Answer::Status(403, None));
     let (token, synced) = sign_up(&t, "refused@example.com");
     block_on(t.app.follow_up(&synced, &[], t.clock.get()));
     assert_eq!(outbox_rows(&t)[0].status, "dead");
@@ -298,4 +298,51 @@ fn during_a_rotation_both_secrets_sign() {
     let headers = &requests[0].1;
     assert_eq!(header(headers, "x-ba-sync-key-id"), "2");
     assert_eq!(header(headers, "x-ba-sync-signature").split(' ').count(), 2);
+}
+
+#[test]
+fn a_401_is_retried_a_bounded_number_of_times_then_parked_dead() {
+    let t = sync_app(&[]);
+    let (_, synced) = sign_up(&t, "unauthorized@example.com");
+    for _ in 0..portcullis::sync::drain::UNAUTHORIZED_ATTEMPTS {
+        t.outbound.then(Answer::Status(401, None));
+    }
+    block_on(t.app.follow_up(&synced, &[], t.clock.get()));
+    for attempt in 2..=portcullis::sync::drain::UNAUTHORIZED_ATTEMPTS {
+        assert_eq!(outbox_rows(&t)[0].status, "pending", "attempt {attempt}");
+        t.advance(120_000);
+        cron(&t);
+    }
+    let row = &outbox_rows(&t)[0];
+    assert_eq!(row.status, "dead");
+    assert!(row
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("HTTP 401 after 5 attempts"));
+    assert_eq!(t.outbound.requests.borrow().len(), 5);
+}
+
+#[test]
+fn every_request_of_a_long_run_is_signed_with_the_time_it_is_sent() {
+    // A slow receiver: each request takes 400 s, more than the receiver's 300 s window.
+    let t = sync_app(&[("SYNC_BATCH_SIZE", "1")]);
+    for i in 0..3 {
+        sign_up(&t, &format!("slow{i}@example.com"));
+    }
+    t.outbound.latency.set(400_000);
+    let started = t.clock.get();
+    cron(&t);
+    let requests = t.outbound.requests.borrow();
+    assert_eq!(requests.len(), 3);
+    let stamps: Vec<i64> = requests
+        .iter()
+        .map(|(_, headers, _)| {
+            header(headers, signature::HEADER_TIMESTAMP)
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let first = started / 1000;
+    assert_eq!(stamps, vec![first, first + 400, first + 800]);
 }

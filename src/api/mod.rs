@@ -105,8 +105,9 @@ async fn answer(config: &Config, drivers: &Drivers, req: Request, now: Millis) -
                 ctx.log(
                     Level::Error,
                     &format!(
-                        "{} {route_path} failed with {}: {}",
+                        "{} {} failed with {}: {}",
                         req.method(),
+                        crate::app::loggable(route_path),
                         err.status,
                         err.cause.as_deref().unwrap_or("no cause recorded")
                     ),

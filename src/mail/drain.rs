@@ -6,7 +6,7 @@ use super::{queue, Delivery, Mailer};
 use crate::crypto::random;
 use crate::storage::{mail_outbox, Sql, StorageError};
 use crate::sync::backoff;
-use crate::time::{Millis, SECOND};
+use crate::time::{Millis, Timer, SECOND};
 
 const LEASE: Millis = 60 * SECOND;
 
@@ -24,6 +24,8 @@ pub struct MailDrain<'a> {
     pub mailer: &'a dyn Mailer,
     /// `BETTER_AUTH_SECRET`, which the queued messages are encrypted under.
     pub secret: &'a [u8],
+    /// Read as each message goes out (webhook signatures carry the time).
+    pub clock: &'a dyn Timer,
 }
 
 impl MailDrain<'_> {
@@ -51,7 +53,7 @@ impl MailDrain<'_> {
             let delivery = match queue::open(self.secret, &row.payload) {
                 Ok(message) => {
                     report.spent += 1;
-                    self.mailer.deliver(&message, now).await
+                    self.mailer.deliver(&message, self.clock.now()).await
                 }
                 Err(e) => Delivery::Refused(format!(
                     "the queued message cannot be read ({e}); was BETTER_AUTH_SECRET changed?"

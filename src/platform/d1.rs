@@ -16,12 +16,7 @@ fn bind(value: &Value) -> JsValue {
 }
 
 fn error(e: worker::Error) -> StorageError {
-    let message = e.to_string();
-    if message.contains("UNIQUE constraint failed") || message.contains("constraint failed") {
-        StorageError::Conflict(message)
-    } else {
-        StorageError::Query(message)
-    }
+    StorageError::from_binding_message(e.to_string())
 }
 
 impl D1Sql {

@@ -11,7 +11,7 @@ pub struct WorkersFetch;
 pub struct WorkersTimer;
 
 #[async_trait(?Send)]
-impl crate::app::Timer for WorkersTimer {
+impl crate::time::Timer for WorkersTimer {
     fn now(&self) -> crate::time::Millis {
         js_sys::Date::now() as crate::time::Millis
     }

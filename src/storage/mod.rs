@@ -31,6 +31,19 @@ pub enum StorageError {
     Decode(String),
 }
 
+impl StorageError {
+    /// What an error message from the database binding (D1) means: a constraint that refused the
+    /// write, or the database failing us (overloaded, reset, unreachable, a missing table after a
+    /// forgotten migration), which answers 503 and never guesses.
+    pub fn from_binding_message(message: String) -> StorageError {
+        if message.contains("constraint failed") || message.contains("SQLITE_CONSTRAINT") {
+            StorageError::Conflict(message)
+        } else {
+            StorageError::Unavailable(message)
+        }
+    }
+}
+
 /// A bound SQL parameter. Every value reaches the database as a parameter, never as SQL text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

@@ -9,7 +9,7 @@ use crate::crypto::random;
 use crate::storage::outbox::{self, OutboxRow};
 use crate::storage::users::User;
 use crate::storage::{query_all, Sql, Statement, StorageError};
-use crate::time::{to_iso, Millis, SECOND};
+use crate::time::{to_iso, Millis, Timer, SECOND};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -34,6 +34,8 @@ pub struct DrainReport {
 pub struct Drain<'a> {
     pub sql: &'a dyn Sql,
     pub outbound: &'a dyn Outbound,
+    /// Read for each request's signature: a long run never signs with a stale time.
+    pub clock: &'a dyn Timer,
     pub sync: &'a SyncConfig,
 }
 
@@ -54,7 +56,13 @@ enum Outcome {
     Delivered,
     Retry(String, Option<Millis>),
     Refused(String),
+    /// 401: most likely a secret or clock being fixed at the receiver; retried
+    /// [`UNAUTHORIZED_ATTEMPTS`] times, then parked dead.
+    Unauthorized(String),
 }
+
+/// Attempts a row gets while the receiver answers 401.
+pub const UNAUTHORIZED_ATTEMPTS: i64 = 5;
 
 impl Drain<'_> {
     /// Drains due rows (only `user`'s, when given) until nothing is due or `budget` units (D1
@@ -86,7 +94,7 @@ impl Drain<'_> {
             report.requests += 1;
             report.spent += ROUND_COST - 1;
             let events = self.events(&rows, now).await?;
-            let outcomes = self.send(&events, now).await;
+            let outcomes = self.send(&events).await;
             let mut batch: Vec<Statement> = Vec::new();
             for row in &rows {
                 match outcomes
@@ -102,6 +110,25 @@ impl Drain<'_> {
                         report.dead += 1;
                         batch.extend(outbox::bury(row, &owner, why, now));
                     }
+                    Some(Outcome::Unauthorized(why))
+                        if row.attempts + 1 >= UNAUTHORIZED_ATTEMPTS =>
+                    {
+                        report.dead += 1;
+                        batch.extend(outbox::bury(
+                            row,
+                            &owner,
+                            &format!("{why} after {UNAUTHORIZED_ATTEMPTS} attempts: check BA_TO_PAYLOAD_SECRET and both clocks"),
+                            now,
+                        ));
+                    }
+                    Some(Outcome::Unauthorized(why)) => batch.extend(self.retry_or_bury(
+                        row,
+                        &owner,
+                        why,
+                        None,
+                        now,
+                        &mut report,
+                    )?),
                     Some(Outcome::Retry(why, retry_after)) => batch.extend(self.retry_or_bury(
                         row,
                         &owner,
@@ -218,8 +245,10 @@ impl Drain<'_> {
             .await
     }
 
-    /// One signed request with every event; the outcome of each event.
-    async fn send(&self, events: &[(String, Value)], now: Millis) -> Vec<(String, Outcome)> {
+    /// One signed request with every event, signed at the moment it is sent; the outcome of each
+    /// event.
+    async fn send(&self, events: &[(String, Value)]) -> Vec<(String, Outcome)> {
+        let now = self.clock.now();
         let all = |outcome: &dyn Fn() -> Outcome| {
             events
                 .iter()
@@ -277,6 +306,7 @@ impl Drain<'_> {
             408 | 425 | 429 | 500..=599 => {
                 all(&|| Outcome::Retry(format!("HTTP {status}"), retry_after))
             }
+            401 => all(&|| Outcome::Unauthorized(format!("HTTP {status}"))),
             _ => all(&|| Outcome::Refused(format!("HTTP {status}"))),
         }
     }

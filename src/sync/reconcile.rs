@@ -9,7 +9,7 @@ use crate::config::SyncConfig;
 use crate::crypto::random;
 use crate::storage::outbox;
 use crate::storage::{Sql, Statement, StorageError};
-use crate::time::Millis;
+use crate::time::{Millis, Timer};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -63,6 +63,8 @@ struct RemoteUser {
 pub struct Reconcile<'a> {
     pub sql: &'a dyn Sql,
     pub outbound: &'a dyn Outbound,
+    /// Read for each manifest request's signature: a long run never signs with a stale time.
+    pub clock: &'a dyn Timer,
     pub sync: &'a SyncConfig,
 }
 
@@ -173,8 +175,15 @@ impl Reconcile<'_> {
                 json!(from)
             };
             let body = json!({"after": after_value, "upTo": up_to, "limit": self.sync.reconcile.page_size}).to_string().into_bytes();
-            let request = signed_post(self.sync, MANIFEST_PATH, &random_id("man_")?, body, now)
-                .map_err(|e| ReconcileError::Manifest(e.to_string()))?;
+            let signed_at = self.clock.now();
+            let request = signed_post(
+                self.sync,
+                MANIFEST_PATH,
+                &random_id("man_")?,
+                body,
+                signed_at,
+            )
+            .map_err(|e| ReconcileError::Manifest(e.to_string()))?;
             report.requests += 1;
             report.spent += 1;
             let response = self

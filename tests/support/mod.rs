@@ -179,6 +179,9 @@ pub struct Scripted {
     /// The receiver's users (id → version) as the applied events leave them; manifests answer
     /// from it.
     pub remote: Rc<RefCell<std::collections::BTreeMap<String, i64>>>,
+    /// How long each request takes: the test clock moves on by this much per request.
+    pub latency: Rc<Cell<Millis>>,
+    pub clock: Rc<Cell<Millis>>,
 }
 
 impl Scripted {
@@ -239,6 +242,7 @@ impl Scripted {
 #[async_trait(?Send)]
 impl Outbound for Scripted {
     async fn post(&self, request: OutboundRequest) -> Result<OutboundResponse, NoAnswer> {
+        self.clock.set(self.clock.get() + self.latency.get());
         let body: serde_json::Value =
             serde_json::from_slice(&request.body).expect("the drain sends JSON");
         if request.url.ends_with("/api/ba-sync/manifest") {
@@ -302,7 +306,7 @@ pub struct SteppedTimer {
 }
 
 #[async_trait(?Send)]
-impl portcullis::app::Timer for SteppedTimer {
+impl portcullis::time::Timer for SteppedTimer {
     fn now(&self) -> Millis {
         self.clock.get()
     }
@@ -354,7 +358,10 @@ impl TestApp {
         let sql = Sqlite::migrated();
         let kv = MemoryKv::with_clock(clock.clone());
         let logs = Captured::default();
-        let outbound = Scripted::default();
+        let outbound = Scripted {
+            clock: clock.clone(),
+            ..Scripted::default()
+        };
         let timer = SteppedTimer {
             clock: clock.clone(),
             sleeps: Default::default(),

@@ -62,6 +62,7 @@ pub async fn run(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let reconcile = Reconcile {
         sql: ctx.drivers.sql.as_ref(),
         outbound: ctx.drivers.outbound.as_ref(),
+        clock: ctx.drivers.timer.as_ref(),
         sync,
     };
     let id = reconcile
@@ -106,7 +107,13 @@ pub async fn delete(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         .await?
         .is_some()
     {
-        ctx.log(crate::app::Level::Warn, &format!("[reconcile] deleting {id} at the receiver while the user still exists; the next reconcile recreates it"));
+        ctx.log(
+            crate::app::Level::Warn,
+            &format!(
+                "[reconcile] deleting {} at the receiver while the user still exists; the next reconcile recreates it",
+                crate::app::loggable(&id)
+            ),
+        );
     }
     let batch = ctx.sync_statements(&id, SyncChange::Delete)?;
     ctx.drivers.sql.batch(batch).await?;
