@@ -131,7 +131,7 @@ impl Reconcile<'_> {
                 local.last().map(|(id, _)| id.clone())
             };
             let remote = self
-                .manifest(&cursor, up_to.as_deref(), &mut report, now)
+                .manifest(&cursor, up_to.as_deref(), &mut report)
                 .await?;
             let mut batch = self.differences(&local, &remote, now, &mut report)?;
             report.pages += 1;
@@ -164,7 +164,6 @@ impl Reconcile<'_> {
         after: &str,
         up_to: Option<&str>,
         report: &mut ReconcileReport,
-        now: Millis,
     ) -> Result<Vec<RemoteUser>, ReconcileError> {
         let mut users = Vec::new();
         let mut from = after.to_string();
