@@ -8,6 +8,7 @@ use crate::crypto::password::PasswordKdf;
 use crate::jwt::keyring::{KeyCache, KeyRing};
 use crate::mail::drain::MailDrain;
 use crate::mail::providers;
+use crate::rate_limit::Limiter;
 use crate::storage::{Kv, Sql};
 use crate::sync::drain::Drain;
 use crate::sync::outbound::Outbound;
@@ -51,6 +52,22 @@ pub fn loggable(value: &str) -> String {
 
 pub use crate::time::Timer;
 
+/// Warnings an isolate gives once (the platform keeps one set per isolate).
+#[derive(Default)]
+pub struct Warnings(std::cell::RefCell<Vec<&'static str>>);
+
+impl Warnings {
+    /// `true` the first time `what` is asked about in this isolate.
+    pub fn first(&self, what: &'static str) -> bool {
+        let mut given = self.0.borrow_mut();
+        if given.contains(&what) {
+            return false;
+        }
+        given.push(what);
+        true
+    }
+}
+
 /// Everything outside the process the core talks to.
 pub struct Drivers {
     pub sql: Box<dyn Sql>,
@@ -61,6 +78,9 @@ pub struct Drivers {
     pub key_cache: Rc<KeyCache>,
     pub outbound: Box<dyn Outbound>,
     pub timer: Box<dyn Timer>,
+    /// Counts requests per client for the rate limits.
+    pub limiter: Box<dyn Limiter>,
+    pub warnings: Rc<Warnings>,
 }
 
 /// Budget units the cron keeps for key rotation and the session sweep.
@@ -124,16 +144,18 @@ impl App {
                 crate::storage::sessions::delete_expired(&now_iso),
                 crate::storage::verifications::delete_expired(&now_iso),
                 crate::storage::mail_outbox::delete_expired(now),
+                crate::storage::counters::delete_expired(now),
             ])
             .await
         {
             Ok(n) => log.log(
                 Level::Info,
                 &format!(
-                    "[cron {cron}] removed expired: {} sessions, {} tokens, {} undelivered messages",
+                    "[cron {cron}] removed expired: {} sessions, {} tokens, {} undelivered messages, {} rate counters",
                     n.first().unwrap_or(&0),
                     n.get(1).unwrap_or(&0),
-                    n.get(2).unwrap_or(&0)
+                    n.get(2).unwrap_or(&0),
+                    n.get(3).unwrap_or(&0)
                 ),
             ),
             Err(e) => log.log(

@@ -3,7 +3,8 @@
 use std::fmt;
 use thiserror::Error;
 
-use crate::api::origin::{Origin, OriginPattern};
+use crate::api::origin::{glob_match, Origin, OriginPattern};
+use crate::rate_limit::Rule;
 
 #[derive(Debug, Clone, Error, PartialEq)]
 pub enum ConfigError {
@@ -13,6 +14,8 @@ pub enum ConfigError {
     WeakSecret,
     #[error("{name} is not valid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    #[error("the rate-limiting binding {0} is missing: add [[ratelimits]] with that name to wrangler.toml (see README), or set RATE_LIMIT_ENABLED=false")]
+    MissingBinding(String),
 }
 
 pub const MIN_SECRET_LEN: usize = 32;
@@ -131,6 +134,65 @@ pub struct EmailConfig {
     pub answer_floor_ms: i64,
 }
 
+/// Rate limits: per client and path (the binding), per account (failed sign-ins) and per
+/// recipient (messages), each counted apart.
+#[derive(Debug, Clone)]
+pub struct RateLimitConfig {
+    /// Per-client limits on every endpoint (`RATE_LIMIT_ENABLED`).
+    pub enabled: bool,
+    /// Headers that carry the client's address, tried in order (`IP_ADDRESS_HEADERS`).
+    pub ip_headers: Vec<String>,
+    /// `RATE_LIMIT_RULES`, in order: a path pattern and its rule (`None`: not limited).
+    pub custom: Vec<(String, Option<Rule>)>,
+    /// Failed sign-ins for one address before it answers 429 (`0`: no limit).
+    pub sign_in_max_failures: i64,
+    /// Seconds the failed sign-ins of an address are counted over.
+    pub sign_in_failure_window: i64,
+    /// Messages one address may be sent per hour.
+    pub mail_per_address_per_hour: i64,
+}
+
+impl RateLimitConfig {
+    /// The rule for a request to `path`: the first custom rule whose pattern matches, else the
+    /// endpoint's own. `None`: not limited.
+    pub fn rule_for(&self, path: &str, declared: Option<Rule>) -> Option<Rule> {
+        if !self.enabled {
+            return None;
+        }
+        match self.custom.iter().find(|(p, _)| glob_match(p, path)) {
+            Some((_, rule)) => *rule,
+            None => declared,
+        }
+    }
+
+    fn parse_rules(text: &str) -> Result<Vec<(String, Option<Rule>)>, ConfigError> {
+        let invalid = |reason: String| ConfigError::Invalid {
+            name: "RATE_LIMIT_RULES",
+            reason,
+        };
+        let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
+            .map_err(|_| invalid(r#"expected JSON such as {"/sign-in/*": {"window": 60, "max": 5}, "/get-session": false}"#.into()))?;
+        map.into_iter()
+            .map(|(path, value)| {
+                if !path.starts_with('/') {
+                    return Err(invalid(format!("{path:?} is not a path under the base path")));
+                }
+                let number = |k: &str| value.get(k).and_then(serde_json::Value::as_u64);
+                let rule = match (&value, number("window"), number("max")) {
+                    (serde_json::Value::Bool(false), _, _) => None,
+                    (_, Some(window), Some(max))
+                        if Rule::WINDOWS.contains(&(window as u32)) && (1..=1_000_000).contains(&max) =>
+                    {
+                        Some(Rule { window: window as u32, max: max as u32 })
+                    }
+                    _ => return Err(invalid(format!("the rule for {path:?} must be false or {{\"window\": 10 or 60, \"max\": 1 or more}} (Cloudflare's limiter counts over 10 or 60 seconds)"))),
+                };
+                Ok((path, rule))
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub secret: Secret,
@@ -156,6 +218,7 @@ pub struct Config {
     pub email: EmailConfig,
     /// `x-reconcile-token` for the operator endpoints; unset disables them.
     pub reconcile_token: Option<Secret>,
+    pub rate_limit: RateLimitConfig,
 }
 
 impl Config {
@@ -391,6 +454,23 @@ impl Config {
             mailer,
         };
 
+        let rate_limit = RateLimitConfig {
+            enabled: flag("RATE_LIMIT_ENABLED", true)?,
+            ip_headers: get("IP_ADDRESS_HEADERS")
+                .unwrap_or_else(|| "cf-connecting-ip".into())
+                .split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+            custom: match get("RATE_LIMIT_RULES") {
+                Some(text) => RateLimitConfig::parse_rules(&text)?,
+                None => Vec::new(),
+            },
+            sign_in_max_failures: number("SIGN_IN_MAX_FAILURES", 10, 0, 1_000_000)?,
+            sign_in_failure_window: number("SIGN_IN_FAILURE_WINDOW", 900, 60, 86_400)?,
+            mail_per_address_per_hour: number("MAIL_MAX_PER_ADDRESS_PER_HOUR", 5, 1, 1_000_000)?,
+        };
+
         Ok(Config {
             secret: Secret(secret),
             base_origin,
@@ -410,6 +490,7 @@ impl Config {
             sync,
             email,
             reconcile_token,
+            rate_limit,
         })
     }
 }
@@ -630,6 +711,75 @@ mod tests {
             })
         ));
         assert!(config(&[base[0], base[1], ("RECONCILE_TOKEN", SECRET)]).is_ok());
+    }
+
+    #[test]
+    fn rate_limits_are_on_by_default_and_custom_rules_are_checked() {
+        let base = [
+            ("BETTER_AUTH_SECRET", SECRET),
+            ("BETTER_AUTH_URL", "http://x.test"),
+        ];
+        let c = config(&base).unwrap();
+        let r = &c.rate_limit;
+        assert!(r.enabled);
+        assert_eq!(r.ip_headers, vec!["cf-connecting-ip"]);
+        assert_eq!(
+            (
+                r.sign_in_max_failures,
+                r.sign_in_failure_window,
+                r.mail_per_address_per_hour
+            ),
+            (10, 900, 5)
+        );
+        assert_eq!(
+            r.rule_for("/sign-in/email", Some(Rule::CREDENTIALS)),
+            Some(Rule::CREDENTIALS)
+        );
+        let c = config(&[
+            base[0],
+            base[1],
+            (
+                "RATE_LIMIT_RULES",
+                r#"{"/get-session": false, "/sign-in/*": {"window": 60, "max": 5}}"#,
+            ),
+            ("IP_ADDRESS_HEADERS", "X-Forwarded-For"),
+        ])
+        .unwrap();
+        let r = &c.rate_limit;
+        assert_eq!(r.rule_for("/get-session", Some(Rule::DEFAULT)), None);
+        assert_eq!(
+            r.rule_for("/sign-in/email", Some(Rule::CREDENTIALS)),
+            Some(Rule { window: 60, max: 5 })
+        );
+        assert_eq!(
+            r.rule_for("/sign-up/email", Some(Rule::CREDENTIALS)),
+            Some(Rule::CREDENTIALS)
+        );
+        assert_eq!(r.ip_headers, vec!["x-forwarded-for"]);
+        for bad in [
+            "not json",
+            r#"{"/x": {"window": 30, "max": 5}}"#,
+            r#"{"/x": {"window": 10, "max": 0}}"#,
+            r#"{"/x": true}"#,
+            r#"{"x": false}"#,
+        ] {
+            assert!(
+                matches!(
+                    config(&[base[0], base[1], ("RATE_LIMIT_RULES", bad)]),
+                    Err(ConfigError::Invalid {
+                        name: "RATE_LIMIT_RULES",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+        let off = config(&[base[0], base[1], ("RATE_LIMIT_ENABLED", "false")]).unwrap();
+        assert_eq!(
+            off.rate_limit
+                .rule_for("/sign-in/email", Some(Rule::CREDENTIALS)),
+            None
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod error;
 pub mod jwt;
 pub mod mail;
+pub mod rate_limit;
 pub mod storage;
 pub mod sync;
 pub mod time;

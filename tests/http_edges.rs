@@ -239,7 +239,7 @@ fn actual_responses_to_trusted_origins_carry_credentials_and_exposed_headers() {
     assert_cors_allowed(&res, SPA);
     assert_eq!(
         res.header("access-control-expose-headers").as_deref(),
-        Some("set-auth-token, set-auth-jwt")
+        Some("set-auth-token, set-auth-jwt, x-retry-after, retry-after")
     );
     assert_eq!(res.header("vary").as_deref(), Some("Origin"));
     let res = t.send(raw(

@@ -103,6 +103,8 @@ fn outage_app() -> Outage {
             clock: Rc::new(Cell::new(START)),
             sleeps: Default::default(),
         }),
+        limiter: Box::new(portcullis::rate_limit::memory::MemoryLimiter::default()),
+        warnings: Default::default(),
     };
     Outage {
         app: App::new(config, drivers),

@@ -142,8 +142,14 @@ impl<'a> Ctx<'a> {
             .ok_or_else(ApiError::unauthorized)
     }
 
+    /// The client's address as the configured headers give it (kept with its sessions).
     pub fn client_ip(&self) -> &'a str {
-        header(self.req, "cf-connecting-ip").unwrap_or("")
+        let headers = &self.config.rate_limit.ip_headers;
+        headers
+            .iter()
+            .find_map(|name| header(self.req, name))
+            .map(|v| v.rsplit(',').next().unwrap_or(v).trim())
+            .unwrap_or("")
     }
 
     pub fn user_agent(&self) -> &'a str {

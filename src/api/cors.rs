@@ -9,7 +9,7 @@ use http::header::{HeaderValue, VARY};
 
 pub const ALLOWED_METHODS: &str = "GET, POST, OPTIONS";
 pub const ALLOWED_HEADERS: &str = "Content-Type, Authorization, X-Reconcile-Token";
-pub const EXPOSED_HEADERS: &str = "set-auth-token, set-auth-jwt";
+pub const EXPOSED_HEADERS: &str = "set-auth-token, set-auth-jwt, x-retry-after, retry-after";
 pub const PREFLIGHT_MAX_AGE_SECONDS: u32 = 600;
 
 /// The request's `Origin`, if it is one the configuration trusts.

@@ -9,6 +9,7 @@ pub mod origin;
 pub mod request;
 pub mod response;
 pub mod routes;
+pub mod throttle;
 
 use crate::app::{Drivers, Level};
 use crate::config::Config;
@@ -95,7 +96,10 @@ async fn answer(config: &Config, drivers: &Drivers, req: Request, now: Millis) -
 
     let mut ctx = Ctx::new(config, drivers, &req, now);
     let result = match Route::resolve(req.method(), route_path) {
-        Ok(route) => dispatch(&mut ctx, route).await,
+        Ok(route) => match throttle::check(config, drivers, &req, route).await {
+            Some(too_many) => Ok(too_many),
+            None => dispatch(&mut ctx, route).await,
+        },
         Err(e) => Err(e),
     };
     let mut res = match result {

@@ -186,8 +186,9 @@ impl OriginPattern {
     }
 }
 
-/// `*` matches any run of host characters, everything else matches itself.
-fn glob_match(pattern: &str, text: &str) -> bool {
+/// `*` matches any run of characters, everything else matches itself (host patterns in trusted
+/// origins, path patterns in rate-limit rules).
+pub fn glob_match(pattern: &str, text: &str) -> bool {
     let mut parts = pattern.split('*');
     let first = parts.next().unwrap_or_default();
     let Some(mut rest) = text.strip_prefix(first) else {

@@ -6,12 +6,15 @@ use crate::crypto::{random, sha256_hex};
 use crate::error::ApiError;
 use crate::mail::templates::{self, Details};
 use crate::mail::{links, queue, Kind, Message};
+use crate::rate_limit::per_address;
+use crate::storage::counters::{self, Guard};
 use crate::storage::{verifications, Sql, Statement, StorageError};
 use crate::time::{parse_iso, to_iso, Millis, SECOND};
 use serde::{Deserialize, Serialize};
 
 /// 32 characters of `[a-zA-Z0-9]`: about 190 bits.
 const TOKEN_LEN: usize = 32;
+const HOUR: Millis = 3_600 * SECOND;
 
 /// What a token stands for, stored (as JSON) in `verification.value`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,7 +89,15 @@ pub fn issue(config: &Config, mailing: &Mailing<'_>, now: Millis) -> Result<Issu
         app_name: config.email.app_name.clone(),
     };
     let claims = serde_json::to_string(&mailing.claims).map_err(ApiError::internal_because)?;
+    // The recipient's messages this hour, this one included: over the limit, the token and its
+    // message are not stored, and the answer is the same.
+    let guard = Guard {
+        key: per_address::mail_key(config.secret.expose(), mailing.to),
+        now,
+        max: config.rate_limit.mail_per_address_per_hour,
+    };
     let statements = vec![
+        counters::bump(&guard.key, now, HOUR),
         verifications::insert(
             &random::alphanumeric(32)?,
             &identifier(mailing.kind, &token),
@@ -94,6 +105,7 @@ pub fn issue(config: &Config, mailing: &Mailing<'_>, now: Millis) -> Result<Issu
             &mailing.claims.user_id,
             &to_iso(expires_at),
             &to_iso(now),
+            &guard,
         ),
         queue::enqueue(
             config.secret.expose(),
@@ -101,6 +113,7 @@ pub fn issue(config: &Config, mailing: &Mailing<'_>, now: Millis) -> Result<Issu
             &mailing.claims.user_id,
             expires_at,
             now,
+            &guard,
         )
         .map_err(ApiError::internal_because)?,
     ];

@@ -4,17 +4,19 @@
 
 use super::Message;
 use crate::crypto::symmetric::{self, SymmetricError};
+use crate::storage::counters::Guard;
 use crate::storage::{mail_outbox, Statement};
 use crate::time::Millis;
 
 /// The statement queueing `message` about `user_id` until `expires_at` (when its link stops
-/// working); it queues nothing if the user does not exist.
+/// working); it queues nothing if the user does not exist or `guard` is over its limit.
 pub fn enqueue(
     secret: &[u8],
     message: &Message,
     user_id: &str,
     expires_at: Millis,
     now: Millis,
+    guard: &Guard,
 ) -> Result<Statement, SymmetricError> {
     let json = serde_json::to_string(message).map_err(|_| SymmetricError::Malformed)?;
     let payload = symmetric::seal(&key(secret), &json)?;
@@ -25,6 +27,7 @@ pub fn enqueue(
         user_id,
         expires_at,
         now,
+        guard,
     ))
 }
 

@@ -5,10 +5,12 @@ mod bridge;
 mod d1;
 mod fetch;
 mod kv;
+mod limiter;
 mod log;
 mod scrypt;
 
-use crate::app::{App, Drivers, Level, Log};
+use crate::api::routes::Route;
+use crate::app::{App, Drivers, Level, Log, Warnings};
 use crate::config::{Config, ConfigError, PasswordHasher};
 use crate::jwt::keyring::KeyCache;
 use std::cell::OnceCell;
@@ -19,17 +21,27 @@ thread_local! {
     /// Vars and secrets do not change within an isolate: parse and validate them once.
     static CONFIG: OnceCell<Result<Config, ConfigError>> = const { OnceCell::new() };
     static KEY_CACHE: Rc<KeyCache> = Rc::default();
+    static WARNINGS: Rc<Warnings> = Rc::default();
 }
 
 fn config(env: &Env) -> Result<Config, ConfigError> {
     CONFIG.with(|cell| {
         cell.get_or_init(|| {
-            Config::from_lookup(|name| {
+            let config = Config::from_lookup(|name| {
                 env.var(name)
                     .map(|v| v.to_string())
                     .or_else(|_| env.secret(name).map(|s| s.to_string()))
                     .ok()
-            })
+            })?;
+            // Every rule a request can count under needs its binding; find out now, not under load.
+            if config.rate_limit.enabled {
+                let rules = Route::declared_rules()
+                    .chain(config.rate_limit.custom.iter().filter_map(|(_, r)| *r));
+                if let Some(name) = limiter::missing_bindings(env, rules).into_iter().next() {
+                    return Err(ConfigError::MissingBinding(name));
+                }
+            }
+            Ok(config)
         })
         .clone()
     })
@@ -54,6 +66,8 @@ fn drivers(env: &Env, config: &Result<Config, ConfigError>) -> Result<Drivers, S
         key_cache: KEY_CACHE.with(Rc::clone),
         outbound: Box::new(fetch::WorkersFetch),
         timer: Box::new(fetch::WorkersTimer),
+        limiter: Box::new(limiter::WorkersLimiter(env.clone())),
+        warnings: WARNINGS.with(Rc::clone),
     })
 }
 

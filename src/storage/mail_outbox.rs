@@ -2,6 +2,7 @@
 //! creates the token they carry; the drain claims due rows under a lease, deletes them once the
 //! provider accepts them, and reschedules or buries them otherwise. Expired rows are dropped.
 
+use super::counters::Guard;
 use super::{query_all, Sql, Statement, StorageError};
 use crate::time::Millis;
 use serde::Deserialize;
@@ -16,7 +17,8 @@ pub struct QueuedMail {
     pub attempts: i64,
 }
 
-/// Queues a message about `user_id`; nothing when that user does not exist.
+/// Queues a message about `user_id`; nothing when that user does not exist, or when `guard`'s count
+/// (the recipient's messages this hour) is over its limit.
 pub fn insert(
     id: &str,
     kind: &str,
@@ -24,10 +26,12 @@ pub fn insert(
     user_id: &str,
     expires_at: Millis,
     now: Millis,
+    guard: &Guard,
 ) -> Statement {
     Statement::new(
         r#"insert into "mail_outbox" ("id", "kind", "payload", "status", "attempts", "nextAttemptAt", "expiresAt", "createdAt", "updatedAt")
-           select ?1, ?2, ?3, 'pending', 0, ?4, ?5, ?4, ?4 where exists (select 1 from "user" where "id" = ?6)"#,
+           select ?1, ?2, ?3, 'pending', 0, ?4, ?5, ?4, ?4 where exists (select 1 from "user" where "id" = ?6)
+             and coalesce((select "count" from "rate_limit_counter" where "key" = ?7 and "expiresAt" > ?8), 0) <= ?9"#,
         vec![
             id.into(),
             kind.into(),
@@ -35,6 +39,9 @@ pub fn insert(
             now.into(),
             expires_at.into(),
             user_id.into(),
+            guard.key.as_str().into(),
+            guard.now.into(),
+            guard.max.into(),
         ],
     )
 }

@@ -3,6 +3,7 @@
 //! migrations) and an in-memory map implement them for native tests.
 
 pub mod accounts;
+pub mod counters;
 pub mod dates;
 pub mod jwks;
 pub mod mail_outbox;

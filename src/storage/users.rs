@@ -1,6 +1,7 @@
 //! The `user` table.
 
 use super::{query_one, Sql, Statement, StorageError};
+use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 
 /// A user as stored and as returned by the API (better-auth's user JSON).
@@ -31,20 +32,56 @@ pub struct UserWithPassword {
     pub password: Option<String>,
 }
 
-/// The user and its credential password in one read, so that a sign-in for an unknown address
+/// What a sign-in needs to know about an address, read at once.
+#[derive(Debug, Clone)]
+pub struct SignInLookup {
+    pub found: Option<UserWithPassword>,
+    /// Failed sign-ins counted under the address's counter, and when that count ends (unix ms).
+    pub failures: i64,
+    pub failures_until: Millis,
+}
+
+/// The user, its credential password and the address's failed-sign-in count in one read, which
+/// returns one row whether or not the address has an account: a sign-in for an unknown address
 /// does the same database work as one for a known address.
-pub async fn find_with_password(
+pub async fn find_for_sign_in(
     sql: &dyn Sql,
     email: &str,
-) -> Result<Option<UserWithPassword>, StorageError> {
-    query_one(
-        sql,
-        Statement::new(
-            r#"select u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt", a."password" from "user" u left join "account" a on a."userId" = u."id" and a."providerId" = 'credential' where u."email" = ?1 order by a."createdAt" limit 1"#,
-            vec![email.into()],
+    counter_key: &str,
+    now: Millis,
+) -> Result<SignInLookup, StorageError> {
+    let rows = sql
+        .query(Statement::new(
+            r#"select u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt", a."password",
+                      c."count" as "failures", c."expiresAt" as "failuresUntil"
+               from (select 1) as "one"
+               left join "user" u on u."email" = ?1
+               left join "account" a on a."userId" = u."id" and a."providerId" = 'credential'
+               left join "rate_limit_counter" c on c."key" = ?2 and c."expiresAt" > ?3
+               order by a."createdAt" limit 1"#,
+            vec![email.into(), counter_key.into(), now.into()],
+        ))
+        .await?;
+    let Some(mut row) = rows.into_iter().next() else {
+        return Err(StorageError::Decode(
+            "the sign-in lookup returned no row".into(),
+        ));
+    };
+    let number = |v: Option<serde_json::Value>| v.and_then(|v| v.as_f64()).unwrap_or(0.0) as i64;
+    let failures = number(row.remove("failures"));
+    let failures_until = number(row.remove("failuresUntil"));
+    let found = match row.get("id") {
+        Some(serde_json::Value::String(_)) => Some(
+            serde_json::from_value(serde_json::Value::Object(row))
+                .map_err(|e| StorageError::Decode(e.to_string()))?,
         ),
-    )
-    .await
+        _ => None,
+    };
+    Ok(SignInLookup {
+        found,
+        failures,
+        failures_until,
+    })
 }
 
 pub async fn find_by_id(sql: &dyn Sql, id: &str) -> Result<Option<User>, StorageError> {

@@ -3,6 +3,7 @@
 //! spent by deleting its row, and the writes it authorises are conditioned on that row still being
 //! there, in the same batch, so of two concurrent uses exactly one takes effect.
 
+use super::counters::Guard;
 use super::{query_one, Sql, Statement, StorageError};
 use serde::Deserialize;
 
@@ -17,7 +18,8 @@ pub struct TokenRow {
 }
 
 /// Stores a token for `user_id`; nothing when that user does not exist (so an answer for an
-/// unknown address can run the same statements as one for a known address).
+/// unknown address can run the same statements as one for a known address), or when `guard`'s
+/// count is over its limit.
 pub fn insert(
     id: &str,
     identifier: &str,
@@ -25,10 +27,12 @@ pub fn insert(
     user_id: &str,
     expires_iso: &str,
     now_iso: &str,
+    guard: &Guard,
 ) -> Statement {
     Statement::new(
         r#"insert into "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt")
-           select ?1, ?2, ?3, ?5, ?6, ?6 where exists (select 1 from "user" where "id" = ?4)"#,
+           select ?1, ?2, ?3, ?5, ?6, ?6 where exists (select 1 from "user" where "id" = ?4)
+             and coalesce((select "count" from "rate_limit_counter" where "key" = ?7 and "expiresAt" > ?8), 0) <= ?9"#,
         vec![
             id.into(),
             identifier.into(),
@@ -36,6 +40,9 @@ pub fn insert(
             user_id.into(),
             expires_iso.into(),
             now_iso.into(),
+            guard.key.as_str().into(),
+            guard.now.into(),
+            guard.max.into(),
         ],
     )
 }

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use portcullis::app::{App, Drivers, Level, Log};
 use portcullis::config::Config;
 use portcullis::crypto::password::RustScrypt;
+use portcullis::rate_limit::memory::MemoryLimiter;
 use portcullis::storage::memory_kv::MemoryKv;
 use portcullis::storage::migrations::MIGRATIONS;
 use portcullis::storage::{Executed, Row, Sql, Statement, StorageError, Value};
@@ -374,6 +375,8 @@ impl TestApp {
             key_cache: Default::default(),
             outbound: Box::new(outbound.clone()),
             timer: Box::new(timer.clone()),
+            limiter: Box::new(MemoryLimiter::with_clock(clock.clone())),
+            warnings: Default::default(),
         };
         TestApp {
             app: App::new(config, drivers),
@@ -427,11 +430,12 @@ impl TestApp {
             .to_string()
     }
 
+    /// A client of its own, at an address of its own (so per-client rate limits count it alone).
     pub fn client(&self) -> Client<'_> {
         Client {
             app: self,
             cookies: Vec::new(),
-            headers: Vec::new(),
+            headers: vec![("cf-connecting-ip".to_string(), fresh_ip())],
         }
     }
 }
@@ -499,6 +503,13 @@ pub struct Client<'a> {
 }
 
 impl Client<'_> {
+    /// The same browser from another address (a fresh per-client rate limit).
+    pub fn new_address(&mut self) {
+        self.headers.retain(|(k, _)| k != "cf-connecting-ip");
+        self.headers
+            .push(("cf-connecting-ip".to_string(), fresh_ip()));
+    }
+
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_string(), value.to_string()));
         self
@@ -574,7 +585,19 @@ impl Client<'_> {
     }
 }
 
-/// A raw request with explicit headers and body bytes.
+/// An address no other client in this test process has used (198.18.0.0/15, for benchmarks).
+pub fn fresh_ip() -> String {
+    thread_local!(static NEXT: Cell<u32> = const { Cell::new(1) });
+    let n = NEXT.with(|c| {
+        let n = c.get();
+        c.set(n + 1);
+        n
+    });
+    format!("198.{}.{}.{}", 18 + n / 65_536 % 2, n / 256 % 256, n % 256)
+}
+
+/// A raw request with explicit headers and body bytes, from a fresh address unless the headers
+/// name one.
 pub fn raw(
     method: &str,
     path: &str,
@@ -584,6 +607,12 @@ pub fn raw(
     let mut b = http::Request::builder()
         .method(method)
         .uri(format!("{BASE}{path}"));
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("cf-connecting-ip"))
+    {
+        b = b.header("cf-connecting-ip", fresh_ip());
+    }
     for (k, v) in headers {
         b = b.header(*k, *v);
     }

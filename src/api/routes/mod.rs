@@ -16,6 +16,7 @@ mod user;
 use super::context::Ctx;
 use super::response::Reply;
 use crate::error::{ApiError, Code};
+use crate::rate_limit::Rule;
 use http::Method;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,45 +51,153 @@ pub enum Route {
     Ok,
 }
 
-const TABLE: &[(&str, Method, Route)] = &[
-    ("/sign-up/email", Method::POST, Route::SignUpEmail),
-    ("/sign-in/email", Method::POST, Route::SignInEmail),
-    ("/sign-out", Method::POST, Route::SignOut),
-    ("/get-session", Method::GET, Route::GetSession),
-    ("/list-sessions", Method::GET, Route::ListSessions),
-    ("/revoke-session", Method::POST, Route::RevokeSession),
-    ("/revoke-sessions", Method::POST, Route::RevokeSessions),
+/// Each endpoint once: path, method, and the per-client rate rule requests to it count under
+/// (`None`: not limited). The rules are better-auth's.
+const TABLE: &[(&str, Method, Route, Option<Rule>)] = &[
+    (
+        "/sign-up/email",
+        Method::POST,
+        Route::SignUpEmail,
+        Some(Rule::CREDENTIALS),
+    ),
+    (
+        "/sign-in/email",
+        Method::POST,
+        Route::SignInEmail,
+        Some(Rule::CREDENTIALS),
+    ),
+    (
+        "/sign-out",
+        Method::POST,
+        Route::SignOut,
+        Some(Rule::DEFAULT),
+    ),
+    (
+        "/get-session",
+        Method::GET,
+        Route::GetSession,
+        Some(Rule::DEFAULT),
+    ),
+    (
+        "/list-sessions",
+        Method::GET,
+        Route::ListSessions,
+        Some(Rule::DEFAULT),
+    ),
+    (
+        "/revoke-session",
+        Method::POST,
+        Route::RevokeSession,
+        Some(Rule::DEFAULT),
+    ),
+    (
+        "/revoke-sessions",
+        Method::POST,
+        Route::RevokeSessions,
+        Some(Rule::DEFAULT),
+    ),
     (
         "/revoke-other-sessions",
         Method::POST,
         Route::RevokeOtherSessions,
+        Some(Rule::DEFAULT),
     ),
-    ("/update-user", Method::POST, Route::UpdateUser),
-    ("/change-password", Method::POST, Route::ChangePassword),
-    ("/delete-user", Method::POST, Route::DeleteUser),
-    ("/list-accounts", Method::GET, Route::ListAccounts),
-    ("/jwks", Method::GET, Route::Jwks),
-    ("/token", Method::GET, Route::Token),
-    ("/reconcile/status", Method::GET, Route::ReconcileStatus),
-    ("/reconcile/run", Method::POST, Route::ReconcileRun),
-    ("/reconcile/ensure", Method::POST, Route::ReconcileEnsure),
-    ("/reconcile/delete", Method::POST, Route::ReconcileDelete),
+    (
+        "/update-user",
+        Method::POST,
+        Route::UpdateUser,
+        Some(Rule::DEFAULT),
+    ),
+    (
+        "/change-password",
+        Method::POST,
+        Route::ChangePassword,
+        Some(Rule::CREDENTIALS),
+    ),
+    (
+        "/delete-user",
+        Method::POST,
+        Route::DeleteUser,
+        Some(Rule::DEFAULT),
+    ),
+    (
+        "/list-accounts",
+        Method::GET,
+        Route::ListAccounts,
+        Some(Rule::DEFAULT),
+    ),
+    ("/jwks", Method::GET, Route::Jwks, Some(Rule::DEFAULT)),
+    ("/token", Method::GET, Route::Token, Some(Rule::DEFAULT)),
+    // The operator token is a credential: guesses are limited like passwords.
+    (
+        "/reconcile/status",
+        Method::GET,
+        Route::ReconcileStatus,
+        Some(Rule::CREDENTIALS),
+    ),
+    (
+        "/reconcile/run",
+        Method::POST,
+        Route::ReconcileRun,
+        Some(Rule::CREDENTIALS),
+    ),
+    (
+        "/reconcile/ensure",
+        Method::POST,
+        Route::ReconcileEnsure,
+        Some(Rule::CREDENTIALS),
+    ),
+    (
+        "/reconcile/delete",
+        Method::POST,
+        Route::ReconcileDelete,
+        Some(Rule::CREDENTIALS),
+    ),
     (
         "/send-verification-email",
         Method::POST,
         Route::SendVerificationEmail,
+        Some(Rule::MAIL),
     ),
-    ("/verify-email", Method::GET, Route::VerifyEmail),
-    ("/change-email", Method::POST, Route::ChangeEmail),
+    (
+        "/verify-email",
+        Method::GET,
+        Route::VerifyEmail,
+        Some(Rule::DEFAULT),
+    ),
+    (
+        "/change-email",
+        Method::POST,
+        Route::ChangeEmail,
+        Some(Rule::CREDENTIALS),
+    ),
     (
         "/request-password-reset",
         Method::POST,
         Route::RequestPasswordReset,
+        Some(Rule::MAIL),
     ),
-    ("/reset-password", Method::POST, Route::ResetPassword),
-    ("/error", Method::GET, Route::ErrorPage),
-    ("/dev/mailbox", Method::GET, Route::DevMailbox),
-    ("/ok", Method::GET, Route::Ok),
+    (
+        "/reset-password/:token",
+        Method::GET,
+        Route::ResetPasswordCallback,
+        Some(Rule::DEFAULT),
+    ),
+    (
+        "/reset-password",
+        Method::POST,
+        Route::ResetPassword,
+        Some(Rule::DEFAULT),
+    ),
+    ("/error", Method::GET, Route::ErrorPage, Some(Rule::DEFAULT)),
+    (
+        "/dev/mailbox",
+        Method::GET,
+        Route::DevMailbox,
+        Some(Rule::DEFAULT),
+    ),
+    // The health check does nothing: limiting it would cost more than answering it.
+    ("/ok", Method::GET, Route::Ok, None),
 ];
 
 /// `/reset-password/` followed by one path segment: the token.
@@ -112,17 +221,34 @@ impl Route {
         }
         TABLE
             .iter()
-            .find(|(p, m, _)| *p == path && m == method)
-            .map(|(_, _, r)| *r)
+            .find(|(p, m, r, _)| *p == path && m == method && *r != Route::ResetPasswordCallback)
+            .map(|(_, _, r, _)| *r)
             .ok_or_else(ApiError::not_found)
     }
 
+    fn declaration(self) -> Option<&'static (&'static str, Method, Route, Option<Rule>)> {
+        TABLE.iter().find(|(_, _, r, _)| *r == self)
+    }
+
     pub fn method(self) -> Method {
-        TABLE
-            .iter()
-            .find(|(_, _, r)| *r == self)
-            .map(|(_, m, _)| m.clone())
+        self.declaration()
+            .map(|(_, m, _, _)| m.clone())
             .unwrap_or(Method::GET)
+    }
+
+    /// The declared path (`/reset-password/:token` for the token links): what rate limits key on.
+    pub fn path(self) -> &'static str {
+        self.declaration().map_or("", |(p, _, _, _)| p)
+    }
+
+    /// The endpoint's own rate rule.
+    pub fn rate_rule(self) -> Option<Rule> {
+        self.declaration().and_then(|(_, _, _, rule)| *rule)
+    }
+
+    /// Every rule an endpoint declares.
+    pub fn declared_rules() -> impl Iterator<Item = Rule> {
+        TABLE.iter().filter_map(|(_, _, _, rule)| *rule)
     }
 
     pub fn is_login(self) -> bool {

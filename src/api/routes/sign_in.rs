@@ -5,10 +5,13 @@ use crate::api::context::Ctx;
 use crate::api::request::Fields;
 use crate::api::response::Reply;
 use crate::api::routes::email::verification_mail;
+use crate::api::throttle::too_many_requests;
 use crate::auth::credentials::{self, check_not_too_long};
 use crate::auth::validate::is_valid_email;
 use crate::error::{ApiError, Code};
-use crate::storage::users;
+use crate::rate_limit::per_address;
+use crate::storage::{counters, users};
+use crate::time::SECOND;
 use serde_json::json;
 
 pub async fn sign_in_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
@@ -26,11 +29,27 @@ pub async fn sign_in_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     }
     check_not_too_long(ctx.config, &password)?;
 
-    let found = users::find_with_password(ctx.drivers.sql.as_ref(), &email.to_lowercase()).await?;
-    let stored = found.as_ref().and_then(|f| f.password.clone());
+    let email = email.to_lowercase();
+    let sql = ctx.drivers.sql.as_ref();
+    let limits = &ctx.config.rate_limit;
+    let counter = per_address::sign_in_key(ctx.config.secret.expose(), &email);
+    let lookup = users::find_for_sign_in(sql, &email, &counter, ctx.now).await?;
+    // Too many failures for this address, from anywhere: refused before any hashing, known
+    // address or not.
+    if limits.sign_in_max_failures > 0 && lookup.failures >= limits.sign_in_max_failures {
+        return Ok(too_many_requests(
+            (lookup.failures_until - ctx.now + SECOND - 1) / SECOND,
+        ));
+    }
+    let stored = lookup.found.as_ref().and_then(|f| f.password.clone());
     let verified =
         credentials::verify_stored(ctx.drivers.kdf.as_ref(), &password, stored.as_deref())?;
-    let (Some(true), Some(found), Some(verified_hash)) = (verified, found, stored) else {
+    let (Some(true), Some(found), Some(verified_hash)) = (verified, lookup.found, stored) else {
+        if limits.sign_in_max_failures > 0 {
+            let window = limits.sign_in_failure_window * SECOND;
+            sql.execute(counters::bump(&counter, ctx.now, window))
+                .await?;
+        }
         return Err(ApiError::new(401, Code::InvalidEmailOrPassword));
     };
     let user = found.user;
@@ -51,13 +70,14 @@ pub async fn sign_in_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         ctx.user_agent(),
         ctx.now,
     )?;
-    // A reset or password change that committed since the check leaves no session behind.
-    let inserted = ctx
-        .drivers
-        .sql
-        .execute(session.insert_if_password(&verified_hash))
-        .await?;
-    if inserted == 0 {
+    // A reset or password change that committed since the check leaves no session behind; a
+    // success clears the address's failures.
+    let mut batch = vec![session.insert_if_password(&verified_hash)];
+    if lookup.failures > 0 {
+        batch.push(counters::clear(&counter));
+    }
+    let inserted = ctx.drivers.sql.batch(batch).await?;
+    if inserted.first() != Some(&1) {
         return Err(ApiError::new(401, Code::InvalidEmailOrPassword));
     }
     sessions.cache(&session.record, &user, ctx.now).await;
