@@ -16,7 +16,7 @@ for (const l of lines) {
   } else if (/ request, unknown/.test(l.what)) {
     const kind = l.what.split(",")[0];
     ratio = `${(l.ms / find(l.where, `${kind}, known`)).toFixed(2)}x the same request for a known address`;
-  } else if (l.what.startsWith("GET /jwks") || l.what.startsWith("GET /token")) {
+  } else if (l.what.startsWith("GET /jwks") || l.what.startsWith("GET /token") || l.what.startsWith("GET /get-session")) {
     ratio = `${(l.ms / find(l.where, "GET /ok")).toFixed(2)}x the /ok floor`;
   } else if (l.what.startsWith("Ed25519")) {
     ratio = `${(l.ms / find(l.where, "HMAC")).toFixed(0)}x one HMAC; ${(l.ms / find("native", l.what)).toFixed(1)}x native`;

@@ -4,7 +4,9 @@
 # tests/e2e against it; then a server that requires verified addresses and mails to the
 # development mailbox; then the password and JWT suites once more against a server hashing with
 # PASSWORD_HASHER=node-crypto and signing with keys it made itself, which syncs its users to a real
-# Payload server (examples/payload) and mails through a Resend-format API.
+# Payload server (examples/payload) and mails through a Resend-format API; last, a test build with
+# deliberate faults. Every run keeps the production rate limits: the suites give each client its
+# own cf-connecting-ip.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 . "$ROOT/scripts/wrangler-test-server.sh"
@@ -51,3 +53,10 @@ SEED_SQL="$ROOT/tests/e2e/seed.sql" start_test_server --var PASSWORD_HASHER:node
   --var "MAIL_FROM:Portcullis <auth@example.com>"
 PASSWORD_HASHER=node-crypto run_suites tests/e2e/password-interop.test.mjs tests/e2e/jwt.test.mjs tests/e2e/payload/payload.test.mjs \
   tests/e2e/resend/resend.test.mjs
+stop_test_server
+
+# The test build with deliberate faults (--features e2e-faults, into build-faults/, never deployed):
+# a panic, a real D1 error, a session revoked elsewhere while KV still has it (sessions slide after 1 s).
+SEED_SQL="" PORTCULLIS_FEATURES=e2e-faults PORTCULLIS_OUT_DIR=build-faults start_test_server build-faults/index.js \
+  --var SESSION_UPDATE_AGE:1
+run_suites tests/e2e/faults/faults.test.mjs

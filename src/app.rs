@@ -103,6 +103,10 @@ impl App {
         self.config.as_ref().ok()
     }
 
+    pub fn drivers(&self) -> &Drivers {
+        &self.drivers
+    }
+
     /// The Cron Trigger: housekeeping that no request should pay for. Failures are logged.
     pub async fn scheduled(&self, cron: &str, now: Millis) {
         let mail_spent = match self.config.as_ref().map(|c| &c.email) {

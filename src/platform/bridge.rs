@@ -3,10 +3,13 @@
 
 use crate::api::response::{error_response, Response as HttpResponse};
 use crate::error::{ApiError, Code};
+use futures_util::StreamExt;
 use http::{HeaderName, HeaderValue};
 use worker::{Headers, Request, Response};
 
-/// Converts a request, refusing bodies over `max_body` (by `Content-Length` before reading).
+/// Converts a request: oversized header sections are refused before the body is touched, and
+/// bodies over `max_body` by their `Content-Length`, or, without one, as soon as the bytes read
+/// pass the cap (a chunked upload is never buffered whole).
 pub async fn to_http(
     mut req: Request,
     max_body: usize,
@@ -34,6 +37,7 @@ pub async fn to_http(
             HeaderValue::from_str(&value).map_err(|_| bad("Malformed request header value"))?;
         headers.append(name, value);
     }
+    crate::api::check_header_size(headers)?;
     let declared = headers
         .get("content-length")
         .and_then(|v| v.to_str().ok())
@@ -41,12 +45,16 @@ pub async fn to_http(
     if declared.is_some_and(|n| n > max_body) {
         return Err(too_large());
     }
-    let body = req
-        .bytes()
-        .await
-        .map_err(|_| bad("The request body could not be read"))?;
-    if body.len() > max_body {
-        return Err(too_large());
+    let mut body = Vec::new();
+    // No stream: a request without a body (GET, HEAD, or an empty POST).
+    if let Ok(mut stream) = req.stream() {
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| bad("The request body could not be read"))?;
+            if body.len() + chunk.len() > max_body {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
     }
     builder.body(body).map_err(|_| bad("Malformed request"))
 }

@@ -3,6 +3,8 @@
 
 mod bridge;
 mod d1;
+#[cfg(feature = "e2e-faults")]
+mod faults;
 mod fetch;
 mod kv;
 mod limiter;
@@ -94,6 +96,10 @@ pub async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Respo
     let app = Rc::new(App::new(config, drivers));
     let response = match bridge::to_http(req, max_body).await {
         Ok(request) => {
+            #[cfg(feature = "e2e-faults")]
+            if let Some(res) = faults::handle(&request, app.drivers()).await {
+                return bridge::from_http(res);
+            }
             let handled = app.respond(request, now()).await;
             let crate::api::Handled {
                 response,

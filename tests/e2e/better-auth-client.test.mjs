@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createAuthClient } from "better-auth/client";
-import { BASE, Jar, uniqueEmail } from "./helpers.mjs";
+import { BASE, Jar, freshIp, uniqueEmail } from "./helpers.mjs";
 
 const PASSWORD = "correct horse battery";
 // Node's fetch sends Sec-Fetch-Mode, so like a browser it must name its origin.
@@ -65,7 +65,8 @@ test("bearer mode: the client keeps set-auth-token and sends Authorization", asy
     return createAuthClient({
       baseURL: BASE,
       fetchOptions: {
-        headers,
+        // Each client from its own address, as two devices would be.
+        headers: { ...headers, "cf-connecting-ip": freshIp() },
         auth: { type: "Bearer", token: () => token },
         onSuccess: (ctx) => {
           const issued = ctx.response.headers.get("set-auth-token");

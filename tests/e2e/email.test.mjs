@@ -192,3 +192,19 @@ test("better-auth's client: sendVerificationEmail, requestPasswordReset, resetPa
   assert.equal(again.error.status, 400);
   assert.equal(again.error.code, "INVALID_TOKEN");
 });
+
+test("a recipient gets at most five messages an hour; later requests answer alike and send nothing", async () => {
+  const email = uniqueEmail("bombed");
+  await signUp(email, new Jar());
+  const answers = [];
+  for (let i = 0; i < 7; i++) {
+    answers.push((await call("/request-password-reset", { method: "POST", body: { email } })).json);
+  }
+  assert.ok(answers.every((a) => JSON.stringify(a) === JSON.stringify(answers[0])), JSON.stringify(answers));
+  // Sign-up sent the verification message: four resets fit in the hour.
+  await mailbox.waitFor(email, { count: 5, poke: cron });
+  await new Promise((r) => setTimeout(r, 1500));
+  await cron();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(mailbox.to(email).length, 5);
+});

@@ -10,9 +10,22 @@ export function uniqueEmail(tag) {
   return `${tag}-${process.pid}-${Date.now()}-${counter++}@example.com`;
 }
 
-/** Keeps cookies across requests like a browser on the service's own origin. */
+// Each test process starts at its own random place, so processes do not share addresses.
+let clients = Math.floor(Math.random() * 131072);
+/**
+ * A client address no other request of this process has used (198.18.0.0/15, the benchmarking
+ * range), sent as `cf-connecting-ip`: the rate limits count every client apart, as Cloudflare's
+ * edge would (locally, wrangler keeps a header the client sets).
+ */
+export function freshIp() {
+  const n = clients++ % 131072;
+  return `198.${18 + Math.floor(n / 65536)}.${Math.floor(n / 256) % 256}.${n % 256}`;
+}
+
+/** Keeps cookies across requests like a browser on the service's own origin, from one address. */
 export class Jar {
   cookies = new Map();
+  ip = freshIp();
 
   header() {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
@@ -31,6 +44,7 @@ export class Jar {
   /** A `fetch` that sends and stores this jar's cookies (for better-auth's client in Node). */
   fetch = async (input, init = {}) => {
     const headers = new Headers(init.headers);
+    if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", this.ip);
     if (this.cookies.size) headers.set("cookie", this.header());
     const response = await fetch(input, { ...init, headers });
     this.store(response);
@@ -38,9 +52,12 @@ export class Jar {
   };
 }
 
-/** Calls the API. Node's fetch sends `Sec-Fetch-Mode: cors`, so it names its origin as a browser would. */
+/**
+ * Calls the API, from the jar's address or a fresh one. Node's fetch sends `Sec-Fetch-Mode: cors`,
+ * so it names its origin as a browser would.
+ */
 export async function call(path, { method = "GET", body, headers = {}, jar } = {}) {
-  const h = new Headers({ origin: BASE, ...headers });
+  const h = new Headers({ origin: BASE, "cf-connecting-ip": jar?.ip ?? freshIp(), ...headers });
   let payload = body;
   if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)) {
     h.set("content-type", "application/json");

@@ -1,7 +1,8 @@
 // The HTTP protocol against the real Workers runtime (wrangler dev, local D1 and KV).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, Jar, call, uniqueEmail } from "./helpers.mjs";
+import { request as httpRequest } from "node:http";
+import { API, BASE, Jar, call, uniqueEmail } from "./helpers.mjs";
 
 const PASSWORD = "correct horse battery";
 
@@ -109,6 +110,53 @@ test("bad input gets clean JSON 4xx answers, never a 5xx", async () => {
   const unknown = await call("/no-such-endpoint");
   assert.equal(unknown.status, 404);
   assert.equal(unknown.text, "");
+});
+
+/**
+ * POSTs a chunked body (no Content-Length) of up to `limit` bytes, chunk after chunk, until the
+ * service answers; returns the answer and how much had been written by then.
+ */
+function streamUntilAnswered(path, { limit, headers = {} }) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(API + path);
+    const chunk = Buffer.alloc(16 * 1024, 0x20);
+    let sent = 0;
+    let answered = false;
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/json", ...headers } },
+      (res) => {
+        answered = true;
+        const at = sent;
+        let body = "";
+        res.on("data", (c) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode, body, sentWhenAnswered: at }));
+        req.destroy();
+      },
+    );
+    req.on("error", (e) => answered || reject(e));
+    const pump = () => {
+      while (!answered && sent < limit) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return req.once("drain", pump);
+      }
+      if (!answered) req.end();
+    };
+    req.write("{");
+    pump();
+  });
+}
+
+test("a chunked body over the cap is refused as it streams, not after buffering it", async () => {
+  const res = await streamUntilAnswered("/sign-in/email", { limit: 256 * 1024 * 1024 });
+  assert.equal(res.status, 413);
+  assert.equal(JSON.parse(res.body).code, "PAYLOAD_TOO_LARGE");
+  assert.ok(res.sentWhenAnswered < 32 * 1024 * 1024, `answered after ${res.sentWhenAnswered} bytes`);
+});
+
+test("oversized headers are refused before the body is read", async () => {
+  const res = await streamUntilAnswered("/sign-in/email", { limit: 256 * 1024 * 1024, headers: { "x-filler": "a".repeat(40 * 1024) } });
+  assert.equal(res.status, 431);
+  assert.ok(res.sentWhenAnswered < 32 * 1024 * 1024, `answered after ${res.sentWhenAnswered} bytes`);
 });
 
 test("oversized request headers are refused with a JSON 431", async () => {
