@@ -51,20 +51,20 @@ pub async fn handle(config: &Config, drivers: &Drivers, req: Request, now: Milli
 
 /// The 431 for a header section over [`MAX_HEADER_BYTES`]; the platform checks it before it reads
 /// the body.
-pub fn check_header_size(headers: &http::HeaderMap) -> Result<(), Response> {
+pub fn check_header_size(headers: &http::HeaderMap) -> Result<(), ApiError> {
     let header_bytes: usize = headers
         .iter()
         .map(|(k, v)| k.as_str().len() + v.len() + 4)
         .sum();
     if header_bytes > MAX_HEADER_BYTES {
-        return Err(error_response(&ApiError::new(431, Code::HeadersTooLarge)));
+        return Err(ApiError::new(431, Code::HeadersTooLarge));
     }
     Ok(())
 }
 
 async fn answer(config: &Config, drivers: &Drivers, req: Request, now: Millis) -> Handled {
     if let Err(too_large) = check_header_size(req.headers()) {
-        return Handled::only(too_large);
+        return Handled::only(error_response(&too_large));
     }
     let path = req.uri().path().to_string();
     if path == "/health" {

@@ -37,7 +37,7 @@ pub async fn to_http(
             HeaderValue::from_str(&value).map_err(|_| bad("Malformed request header value"))?;
         headers.append(name, value);
     }
-    crate::api::check_header_size(headers)?;
+    crate::api::check_header_size(headers).map_err(|e| error_response(&e))?;
     let declared = headers
         .get("content-length")
         .and_then(|v| v.to_str().ok())
