@@ -3,8 +3,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use portcullis::crypto::hex_encode;
-use portcullis::crypto::hmac::{hmac_sha256, sign_value};
-use portcullis::crypto::password::{scrypt_key, KEY_LEN};
+use portcullis::crypto::hmac::{hmac_sha256, rfc_4231_cases, sign_value};
+use portcullis::crypto::password::{scrypt_key, scrypt_with, KEY_LEN, RFC_7914_VECTORS};
 use portcullis::jwt::keys::KeyPair;
 use portcullis::jwt::token::{sign, verify, verify_signature, Expectations, JwtError};
 use serde_json::json;
@@ -35,10 +35,9 @@ fn sign_input(pair: &KeyPair, input: &str) -> String {
 
 #[wasm_bindgen_test]
 fn hmac_and_cookie_vectors_hold_in_wasm() {
-    assert_eq!(
-        hex_encode(&hmac_sha256(&[0x0b; 20], b"Hi There")),
-        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
-    );
+    for (key, data, expected) in rfc_4231_cases() {
+        assert_eq!(hex_encode(&hmac_sha256(&key, &data)), expected);
+    }
     let secret = b"better-auth-secret-that-is-long-enough-for-validation-test";
     assert_eq!(
         sign_value(secret, "Ab3dEfGhIjKlMnOpQrStUvWxYz012345"),
@@ -51,6 +50,15 @@ fn better_auth_scrypt_vector_holds_in_wasm() {
     let key: [u8; KEY_LEN] =
         scrypt_key(b"password123", b"a5b0a7c6b5f7d8e9f0a1b2c3d4e5f6a7").unwrap();
     assert!(hex_encode(&key).starts_with("44614ccf4f7587d3af3ce8b181b22712"));
+}
+
+#[wasm_bindgen_test]
+fn rfc_7914_scrypt_vectors_hold_in_wasm() {
+    for (password, salt, params, expected) in RFC_7914_VECTORS {
+        let mut key = [0u8; 64];
+        scrypt_with(password.as_bytes(), salt.as_bytes(), params, &mut key).unwrap();
+        assert_eq!(hex_encode(&key), expected, "{password:?}");
+    }
 }
 
 #[wasm_bindgen_test]
