@@ -386,3 +386,38 @@ fn the_cron_sweeps_expired_session_rows() {
         .iter()
         .any(|(_, m)| m.contains("removed expired: 1 sessions")));
 }
+
+#[test]
+fn a_token_in_the_query_or_the_body_is_never_taken_as_the_session() {
+    let t = TestApp::new();
+    let mut c = t.client();
+    let res = c.sign_up("fixation@example.com", PASSWORD);
+    let token = res.json()["token"].as_str().unwrap().to_string();
+    let signed = res.header("set-auth-token").unwrap();
+    for path in [
+        format!("/api/auth/get-session?token={token}"),
+        format!(
+            "/api/auth/get-session?better-auth.session_token={}",
+            encode(&signed)
+        ),
+    ] {
+        assert_eq!(
+            t.send(raw("GET", &path, &[], b"")).0.body(),
+            b"null",
+            "{path}"
+        );
+    }
+    let res = t.send(raw(
+        "POST",
+        "/api/auth/update-user",
+        &[("content-type", "application/json")],
+        json!({"name": "Hijacked", "token": token, "sessionToken": signed})
+            .to_string()
+            .as_bytes(),
+    ));
+    res.assert_error(401, "UNAUTHORIZED");
+}
+
+fn encode(s: &str) -> String {
+    portcullis::api::cookies::encode_uri_component(s)
+}

@@ -32,21 +32,26 @@ pub fn scrypt_key(normalized_password: &[u8], salt: &[u8]) -> Result<[u8; KEY_LE
     Ok(key)
 }
 
-/// scrypt with any parameters (`log2 N`, `r`, `p`), filling `out`: RFC 7914's test vectors run
-/// through the same code, natively and in the wasm build.
+/// scrypt's cost parameters: `log2 N`, `r`, `p`.
+pub type ScryptParams = (u8, u32, u32);
+
+/// scrypt with any parameters, filling `out`: RFC 7914's test vectors run through the same code,
+/// natively and in the wasm build.
 pub fn scrypt_with(
     password: &[u8],
     salt: &[u8],
-    (log_n, r, p): (u8, u32, u32),
+    (log_n, r, p): ScryptParams,
     out: &mut [u8],
 ) -> Result<(), PasswordError> {
     let params = scrypt::Params::new(log_n, r, p).map_err(|e| PasswordError::Kdf(e.to_string()))?;
     scrypt::scrypt(password, salt, &params, out).map_err(|e| PasswordError::Kdf(e.to_string()))
 }
 
-/// RFC 7914 §12's vectors that fit a Worker's memory (the fourth needs 1 GiB): password, salt,
-/// (log2 N, r, p), and the 64-byte key in hex.
-pub const RFC_7914_VECTORS: [(&str, &str, (u8, u32, u32), &str); 3] = [
+/// An RFC 7914 test vector: password, salt, parameters, and the 64-byte key in hex.
+pub type ScryptVector = (&'static str, &'static str, ScryptParams, &'static str);
+
+/// RFC 7914 §12's vectors that fit a Worker's memory (the fourth needs 1 GiB).
+pub const RFC_7914_VECTORS: [ScryptVector; 3] = [
     ("", "", (4, 1, 1), "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906"),
     ("password", "NaCl", (10, 8, 16), "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640"),
     ("pleaseletmein", "SodiumChloride", (14, 8, 1), "7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887"),
