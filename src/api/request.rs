@@ -13,6 +13,35 @@ pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// The 413 for a body over `max_bytes`.
+pub fn too_large(max_bytes: usize) -> ApiError {
+    ApiError::with_message(
+        413,
+        Code::PayloadTooLarge,
+        format!("Request body is larger than {max_bytes} bytes"),
+    )
+}
+
+/// Reads a body chunk by chunk, refusing it as soon as it passes `max_bytes`: a chunked upload
+/// is never buffered whole, and whatever follows the cap is never read.
+pub async fn read_capped<S, E>(mut chunks: S, max_bytes: usize) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<Vec<u8>, E>> + Unpin,
+{
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::with_message(400, Code::BadRequest, "The request body could not be read")
+        })?;
+        if body.len() + chunk.len() > max_bytes {
+            return Err(too_large(max_bytes));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Decodes the body as JSON (or, where `allow_form`, as a form). An empty body is `None`.
 pub fn parse_body(
     req: &Request,
@@ -24,11 +53,7 @@ pub fn parse_body(
         return Ok(None);
     }
     if bytes.len() > max_bytes {
-        return Err(ApiError::with_message(
-            413,
-            Code::PayloadTooLarge,
-            format!("Request body is larger than {max_bytes} bytes"),
-        ));
+        return Err(too_large(max_bytes));
     }
     let allowed = if allow_form {
         format!("{FORM}, {JSON}")
@@ -231,5 +256,42 @@ impl<'a> Fields<'a> {
         } else {
             Err(ApiError::validation(self.issues.join("; ")))
         }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::read_capped;
+    use futures_util::stream::{self, StreamExt};
+    use std::cell::Cell;
+
+    #[test]
+    fn an_endless_upload_is_refused_just_past_the_cap() {
+        let pulled = Cell::new(0);
+        let endless = stream::repeat_with(|| {
+            pulled.set(pulled.get() + 1);
+            Ok::<_, ()>(vec![b' '; 16 * 1024])
+        });
+        let result = futures::executor::block_on(read_capped(endless.boxed_local(), 64 * 1024));
+        assert_eq!(result.unwrap_err().status, 413);
+        assert_eq!(
+            pulled.get(),
+            5,
+            "four chunks fill the cap; the fifth passes it, and reading stops"
+        );
+    }
+
+    #[test]
+    fn a_body_within_the_cap_is_read_whole() {
+        let chunks = stream::iter(vec![Ok::<_, ()>(b"{\"a\":".to_vec()), Ok(b"1}".to_vec())]);
+        let body = futures::executor::block_on(read_capped(chunks, 64)).unwrap();
+        assert_eq!(body, b"{\"a\":1}");
+        let broken = stream::iter(vec![Ok(b"{".to_vec()), Err(())]);
+        assert_eq!(
+            futures::executor::block_on(read_capped(broken, 64))
+                .unwrap_err()
+                .status,
+            400
+        );
     }
 }

@@ -40,15 +40,16 @@ pub fn verify_signed_value<'a>(secret: &[u8], signed: &'a str) -> Option<&'a str
     mac.verify_slice(&given).ok().map(|()| value)
 }
 
-/// RFC 4231 §4's HMAC-SHA-256 test cases (key, data, output in hex); case 5 is a truncated output
-/// and does not apply. Public so the wasm build checks them too.
-pub fn rfc_4231_cases() -> [(Vec<u8>, Vec<u8>, &'static str); 6] {
+/// RFC 4231 §4's HMAC-SHA-256 test cases 1–7 (key, data, output in hex; case 5's output is
+/// truncated to 128 bits, so compare prefixes). Public so the wasm build checks them too.
+pub fn rfc_4231_cases() -> [(Vec<u8>, Vec<u8>, &'static str); 7] {
     let case4_key: Vec<u8> = (1..=25).collect();
     [
         (vec![0x0b; 20], b"Hi There".to_vec(), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
         (b"Jefe".to_vec(), b"what do ya want for nothing?".to_vec(), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
         (vec![0xaa; 20], vec![0xdd; 50], "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"),
         (case4_key, vec![0xcd; 50], "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"),
+        (vec![0x0c; 20], b"Test With Truncation".to_vec(), "a3b6167473100ee06e0c796c2955552b"),
         (vec![0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First".to_vec(), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
         (vec![0xaa; 131], b"This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.".to_vec(), "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"),
     ]
@@ -62,7 +63,7 @@ mod tests {
     #[test]
     fn hmac_sha256_matches_rfc_4231_test_cases() {
         for (key, data, expected) in rfc_4231_cases() {
-            assert_eq!(hex_encode(&hmac_sha256(&key, &data)), expected);
+            assert!(hex_encode(&hmac_sha256(&key, &data)).starts_with(expected));
         }
     }
 

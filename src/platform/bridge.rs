@@ -1,9 +1,9 @@
 //! `worker::Request` ⇄ `http::Request<Vec<u8>>` and `http::Response<Vec<u8>>` ⇄ `worker::Response`.
 //! Hand-written and fallible: a malformed header from a client is a 400, never a panic.
 
+use crate::api::request::{read_capped, too_large};
 use crate::api::response::{error_response, Response as HttpResponse};
 use crate::error::{ApiError, Code};
-use futures_util::StreamExt;
 use http::{HeaderName, HeaderValue};
 use worker::{Headers, Request, Response};
 
@@ -16,13 +16,6 @@ pub async fn to_http(
 ) -> Result<http::Request<Vec<u8>>, HttpResponse> {
     let bad =
         |message: &str| error_response(&ApiError::with_message(400, Code::BadRequest, message));
-    let too_large = || {
-        error_response(&ApiError::with_message(
-            413,
-            Code::PayloadTooLarge,
-            format!("Request body is larger than {max_body} bytes"),
-        ))
-    };
     // The raw URL string: `req.url()` would pull the url crate and its IDNA tables into the wasm.
     let mut builder = http::Request::builder()
         .method(req.method().as_ref())
@@ -43,19 +36,15 @@ pub async fn to_http(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > max_body) {
-        return Err(too_large());
+        return Err(error_response(&too_large(max_body)));
     }
-    let mut body = Vec::new();
     // No stream: a request without a body (GET, HEAD, or an empty POST).
-    if let Ok(mut stream) = req.stream() {
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|_| bad("The request body could not be read"))?;
-            if body.len() + chunk.len() > max_body {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-    }
+    let body = match req.stream() {
+        Ok(stream) => read_capped(stream, max_body)
+            .await
+            .map_err(|e| error_response(&e))?,
+        Err(_) => Vec::new(),
+    };
     builder.body(body).map_err(|_| bad("Malformed request"))
 }
 
