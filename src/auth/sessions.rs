@@ -258,15 +258,16 @@ impl Sessions<'_> {
         Ok(())
     }
 
-    /// Runs a batch whose statement at `deleting` removes sessions (returning their digests),
-    /// then drops exactly those from KV: sessions created before the batch cannot slip through.
+    /// Runs a batch whose statement at `deleting` (if any) removes sessions, returning their
+    /// digests, then drops exactly those from KV: a session created while the batch was being
+    /// prepared cannot slip through.
     pub async fn run_revoking(
         &self,
         batch: Vec<Statement>,
-        deleting: usize,
+        deleting: Option<usize>,
     ) -> Result<Vec<u64>, StorageError> {
         let done = self.sql.run_batch(batch).await?;
-        let digests = returned_text(done.get(deleting), table::RETURNED_DIGEST);
+        let digests = returned_text(deleting.and_then(|i| done.get(i)), table::RETURNED_DIGEST);
         self.forget_cached(&digests).await?;
         Ok(done.into_iter().map(|d| d.changes).collect())
     }
@@ -277,7 +278,7 @@ impl Sessions<'_> {
             Some(keep) => table::delete_others_of_user(user_id, keep),
             None => table::delete_for_user(user_id),
         };
-        self.run_revoking(vec![delete], 0).await.map(drop)
+        self.run_revoking(vec![delete], Some(0)).await.map(drop)
     }
 
     /// Rewrites the user copy inside every cached session of the user, after a profile change.

@@ -118,7 +118,7 @@ pub async fn reset_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         &found.identifier,
         &now_iso,
     );
-    let revoking = batch.len();
+    let revoking = revoke.then_some(batch.len());
     if revoke {
         batch.push(verifications::revoke_sessions(
             &user.id,

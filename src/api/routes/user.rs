@@ -95,7 +95,7 @@ pub async fn change_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         session_table::delete_for_user(&session.user.id),
         fresh.insert(),
     ]);
-    sessions.run_revoking(batch, deleting).await?;
+    sessions.run_revoking(batch, Some(deleting)).await?;
     sessions.cache(&fresh.record, &session.user, ctx.now).await;
     ctx.set_session_cookie(&fresh.token, remember);
     Ok(Reply::json(
@@ -131,7 +131,7 @@ pub async fn delete_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let mut batch = ctx.sync_statements(&session.user.id, SyncChange::Delete)?;
     let deleting = batch.len();
     batch.extend(users::delete(&session.user.id));
-    ctx.sessions().run_revoking(batch, deleting).await?;
+    ctx.sessions().run_revoking(batch, Some(deleting)).await?;
     ctx.clear_session_cookies();
     Ok(Reply::json(
         json!({"success": true, "message": "User deleted"}),
