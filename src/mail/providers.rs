@@ -160,7 +160,9 @@ impl Mailer for DevMailbox<'_> {
             Level::Info,
             &format!(
                 "[mail] (development mailbox) to {}: {} <{}>",
-                message.to, message.subject, message.url
+                crate::app::loggable(&message.to),
+                crate::app::loggable(&message.subject),
+                message.url
             ),
         );
         let mut messages = read_mailbox(self.kv, &message.to).await;
