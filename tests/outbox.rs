@@ -205,3 +205,49 @@ fn a_claimed_delete_stays_a_delete_when_the_user_changes_meanwhile() {
         "the newer version is sent, still as a delete"
     );
 }
+
+#[test]
+fn a_refusal_of_one_version_never_buries_a_newer_change_made_in_flight() {
+    for (newer, op) in [
+        (
+            outbox::record_delete as fn(&str, &str, i64) -> Vec<Statement>,
+            "delete",
+        ),
+        (outbox::record_change, "upsert"),
+    ] {
+        let db = Sqlite::migrated();
+        run(&db, outbox::record_change("u1", "e1", NOW));
+        let claimed = claim(&db, "run", NOW).remove(0);
+        run(&db, newer("u1", "e2", NOW + 1));
+        run(&db, outbox::bury(&claimed, "run", "HTTP 422", NOW + 2));
+        let r = &rows(&db)[0];
+        assert_eq!(
+            (r.status.as_str(), r.op.as_str(), r.version, r.attempts),
+            ("pending", op, 2, 0),
+            "version 2 ({op}) is still to be sent"
+        );
+        assert_eq!(claim(&db, "run", NOW + 3).len(), 1, "and it is due at once");
+    }
+}
+
+#[test]
+fn a_failure_of_one_version_does_not_hold_back_a_newer_change_made_in_flight() {
+    let db = Sqlite::migrated();
+    run(&db, outbox::record_change("u1", "e1", NOW));
+    let claimed = claim(&db, "run", NOW).remove(0);
+    run(&db, outbox::record_delete("u1", "e2", NOW + 1));
+    run(
+        &db,
+        outbox::retry(&claimed, "run", NOW + 60_000, "HTTP 503", NOW + 2),
+    );
+    let r = &rows(&db)[0];
+    assert_eq!(
+        (r.status.as_str(), r.op.as_str(), r.version, r.attempts),
+        ("pending", "delete", 2, 0)
+    );
+    assert_eq!(
+        claim(&db, "run", NOW + 3).len(),
+        1,
+        "the delete goes out without waiting"
+    );
+}

@@ -1,8 +1,8 @@
 //! The sync outbox (`sync_outbox`, `sync_version`, `sync_state`): statements that join the batch of
 //! a user change, so that if the change commits its sync work exists; and the claim, completion
 //! and retry statements of the drain. One live row per user; a delete supersedes a pending upsert,
-//! never the reverse; completion is versioned, so a newer change made while a row was in flight
-//! is still sent.
+//! never the reverse; completion, retries and refusals are versioned, so a newer change made while
+//! a row was in flight is still sent, whatever became of the older one.
 
 use super::{query_all, Sql, Statement, StorageError};
 use crate::time::Millis;
@@ -143,7 +143,9 @@ fn release(user_id: &str, owner: &str) -> Statement {
     )
 }
 
-/// A send failed and may succeed later: back to pending at `next_attempt_at`.
+/// A send of `row`'s version failed and may succeed later: back to pending at `next_attempt_at`.
+/// A newer change written while it was in flight is not held back: it stays due, its attempts
+/// untouched.
 pub fn retry(
     row: &OutboxRow,
     owner: &str,
@@ -153,7 +155,10 @@ pub fn retry(
 ) -> Vec<Statement> {
     vec![
         Statement::new(
-            r#"update "sync_outbox" set "status" = 'pending', "attempts" = "attempts" + 1, "nextAttemptAt" = ?3, "lastError" = ?4, "leaseOwner" = null, "leaseUntil" = null, "updatedAt" = ?5
+            r#"update "sync_outbox" set "status" = 'pending',
+                 "attempts" = case when "version" = ?6 then "attempts" + 1 else "attempts" end,
+                 "nextAttemptAt" = case when "version" = ?6 then ?3 else "nextAttemptAt" end,
+                 "lastError" = ?4, "leaseOwner" = null, "leaseUntil" = null, "updatedAt" = ?5
                where "userId" = ?1 and "leaseOwner" = ?2"#,
             vec![
                 row.user_id.as_str().into(),
@@ -161,6 +166,7 @@ pub fn retry(
                 next_attempt_at.into(),
                 error.into(),
                 now.into(),
+                row.version.into(),
             ],
         ),
         count("failed"),
@@ -168,18 +174,23 @@ pub fn retry(
     ]
 }
 
-/// A send failed for good (refused, or out of attempts): parked as dead until a reconcile revives
-/// the work.
+/// A send of `row`'s version failed for good (refused, or out of attempts): parked as dead until
+/// a reconcile revives the work. A newer change written while it was in flight is never buried
+/// with it: it goes back to pending, due at once.
 pub fn bury(row: &OutboxRow, owner: &str, error: &str, now: Millis) -> Vec<Statement> {
     vec![
         Statement::new(
-            r#"update "sync_outbox" set "status" = 'dead', "attempts" = "attempts" + 1, "lastError" = ?3, "leaseOwner" = null, "leaseUntil" = null, "updatedAt" = ?4
+            r#"update "sync_outbox" set
+                 "status" = case when "version" = ?5 then 'dead' else 'pending' end,
+                 "attempts" = case when "version" = ?5 then "attempts" + 1 else "attempts" end,
+                 "lastError" = ?3, "leaseOwner" = null, "leaseUntil" = null, "updatedAt" = ?4
                where "userId" = ?1 and "leaseOwner" = ?2"#,
             vec![
                 row.user_id.as_str().into(),
                 owner.into(),
                 error.into(),
                 now.into(),
+                row.version.into(),
             ],
         ),
         count("failed"),
