@@ -324,6 +324,13 @@ impl App {
         let log = self.drivers.log.as_ref();
         match drain.run(now, user, budget).await {
             Ok(r) if r.requests == 0 => {}
+            Ok(r) if r.misconfigured > 0 => log.log(
+                Level::Error,
+                &format!(
+                    "[queue] the receiver at PAYLOAD_SYNC_URL answered {} events as if misconfigured (wrong URL, method or key): they are retried; see /reconcile/status",
+                    r.misconfigured
+                ),
+            ),
             Ok(r) => log.log(
                 if r.dead > 0 { Level::Warn } else { Level::Info },
                 &format!(

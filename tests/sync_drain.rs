@@ -205,7 +205,7 @@ fn retry_after_is_honoured() {
 #[test]
 fn refused_messages_are_parked_dead_and_revived_by_the_next_change() {
     let t = sync_app(&[]);
-    t.outbound.then(Answer::Status(403, None));
+    t.outbound.then(Answer::Status(422, None));
     let (token, synced) = sign_up(&t, "refused@example.com");
     block_on(t.app.follow_up(&synced, &[], t.clock.get()));
     assert_eq!(outbox_rows(&t)[0].status, "dead");
@@ -345,4 +345,83 @@ fn every_request_of_a_long_run_is_signed_with_the_time_it_is_sent() {
         .collect();
     let first = started / 1000;
     assert_eq!(stamps, vec![first, first + 400, first + 800]);
+}
+
+#[test]
+fn only_400_409_and_422_bury_a_row_and_other_4xx_are_retried_and_reported_loudly() {
+    for (status, dead) in [
+        (400, true),
+        (409, true),
+        (422, true),
+        (403, false),
+        (404, false),
+        (405, false),
+        (418, false),
+    ] {
+        let t = sync_app(&[]);
+        t.outbound.then(Answer::Status(status, None));
+        let (_, synced) = sign_up(&t, "classes@example.com");
+        block_on(t.app.follow_up(&synced, &[], t.clock.get()));
+        let row = &outbox_rows(&t)[0];
+        assert_eq!(
+            row.status,
+            if dead { "dead" } else { "pending" },
+            "HTTP {status}"
+        );
+        let class = if dead {
+            "lastError.refused"
+        } else {
+            "lastError.misconfigured"
+        };
+        assert_eq!(
+            t.sql.count(&format!(
+                r#"select count(*) from "sync_state" where "key" = '{class}'"#
+            )),
+            1,
+            "HTTP {status}"
+        );
+        if !dead {
+            assert!(
+                t.logs
+                    .0
+                    .borrow()
+                    .iter()
+                    .any(|(level, m)| *level == portcullis::app::Level::Error
+                        && m.contains("as if misconfigured")),
+                "HTTP {status}"
+            );
+            t.advance(120_000);
+            cron(&t);
+            assert!(
+                outbox_rows(&t).is_empty(),
+                "HTTP {status}: delivered once the receiver is fixed"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_413_splits_the_batch_until_the_receiver_takes_it() {
+    let t = sync_app(&[]);
+    for i in 0..4 {
+        sign_up(&t, &format!("split{i}@example.com"));
+    }
+    t.outbound.then(Answer::Status(413, None));
+    t.outbound.then(Answer::Status(413, None));
+    cron(&t);
+    assert!(outbox_rows(&t).is_empty(), "every event delivered");
+    let sizes: Vec<usize> = t
+        .outbound
+        .requests
+        .borrow()
+        .iter()
+        .map(|(_, _, body)| body["events"].as_array().map_or(0, Vec::len))
+        .collect();
+    assert_eq!(sizes, vec![4, 2, 1, 1, 2]);
+    // One event the receiver cannot take even alone is refused.
+    let t = sync_app(&[]);
+    t.outbound.then(Answer::Status(413, None));
+    let (_, synced) = sign_up(&t, "huge@example.com");
+    block_on(t.app.follow_up(&synced, &[], t.clock.get()));
+    assert_eq!(outbox_rows(&t)[0].status, "dead");
 }

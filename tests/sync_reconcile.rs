@@ -219,9 +219,15 @@ fn status_reports_the_queue_and_run_ensure_delete_drive_it() {
         "deadTasks",
         "oldestPendingAgeMs",
         "lastDrainAt",
+        "pendingDeletions",
+        "receiverOnlyUsers",
     ] {
         assert!(status.get(key).is_some(), "{key}");
     }
+    assert_eq!(
+        status["lastErrors"],
+        json!({"refused": null, "misconfigured": null, "down": null})
+    );
 
     operator(&t, "POST", "ensure", Some(TOKEN), json!({}))
         .assert_error_message(400, "missing user");

@@ -296,6 +296,15 @@ pub async fn state(
         .collect())
 }
 
+/// Copies one `sync_state` value to another key (nothing when `from` is unset).
+pub fn copy_state(from: &'static str, to: &'static str) -> Statement {
+    Statement::new(
+        r#"insert into "sync_state" ("key", "value") select ?2, "value" from "sync_state" where "key" = ?1
+           on conflict ("key") do update set "value" = excluded."value""#,
+        vec![from.into(), to.into()],
+    )
+}
+
 pub fn clear_state(key: &'static str) -> Statement {
     Statement::new(
         r#"delete from "sync_state" where "key" = ?1"#,
@@ -311,6 +320,8 @@ pub struct Summary {
     pub reconcile_tasks: i64,
     pub processing: i64,
     pub dead: i64,
+    /// Deletions known to portcullis and not yet delivered (pending, in flight or dead).
+    pub deletions: i64,
     pub oldest_pending_created_at: Option<i64>,
 }
 
@@ -323,6 +334,7 @@ pub async fn summary(sql: &dyn Sql, now: Millis) -> Result<Summary, StorageError
                  count(case when "status" in ('pending', 'inflight') and "priority" = 1 then 1 end) as "reconcile",
                  count(case when "status" = 'inflight' and "leaseUntil" > ?1 then 1 end) as "processing",
                  count(case when "status" = 'dead' then 1 end) as "dead",
+                 count(case when "op" = 'delete' then 1 end) as "deletions",
                  min(case when "status" in ('pending', 'inflight') then "createdAt" end) as "oldest"
                from "sync_outbox""#,
             vec![now.into()],
@@ -336,6 +348,7 @@ pub async fn summary(sql: &dyn Sql, now: Millis) -> Result<Summary, StorageError
         reconcile_tasks: n("reconcile").unwrap_or(0),
         processing: n("processing").unwrap_or(0),
         dead: n("dead").unwrap_or(0),
+        deletions: n("deletions").unwrap_or(0),
         oldest_pending_created_at: n("oldest"),
     })
 }

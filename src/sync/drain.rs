@@ -29,6 +29,9 @@ pub struct DrainReport {
     pub dead: i64,
     /// The budget ran out while work was probably still due (the last claim was full).
     pub budget_exhausted: bool,
+    /// Events the receiver answered as misconfigured (404, 405, 403, …): retried, and logged as
+    /// errors.
+    pub misconfigured: i64,
 }
 
 pub struct Drain<'a> {
@@ -52,13 +55,60 @@ struct EventResult {
     status: String,
 }
 
+/// Why a send did not go through, as `/reconcile/status` reports it (each class keeps its last
+/// error in `sync_state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trouble {
+    /// The receiver will never apply the event (400, 409, 422): the row is parked dead.
+    Refused,
+    /// The receiver is there but not as configured (401, 403, 404, 405, …): retried, loudly.
+    Misconfigured,
+    /// No answer, or 408, 425, 429, 5xx: retried with backoff.
+    Down,
+}
+
+impl Trouble {
+    pub const ALL: [Trouble; 3] = [Trouble::Refused, Trouble::Misconfigured, Trouble::Down];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Trouble::Refused => "refused",
+            Trouble::Misconfigured => "misconfigured",
+            Trouble::Down => "down",
+        }
+    }
+
+    /// The `sync_state` key holding this class's last error.
+    pub fn state_key(self) -> &'static str {
+        match self {
+            Trouble::Refused => "lastError.refused",
+            Trouble::Misconfigured => "lastError.misconfigured",
+            Trouble::Down => "lastError.down",
+        }
+    }
+
+    fn of_status(status: u16) -> Trouble {
+        match status {
+            400 | 409 | 413 | 422 => Trouble::Refused,
+            408 | 425 | 429 | 500..=599 => Trouble::Down,
+            _ => Trouble::Misconfigured,
+        }
+    }
+}
+
 enum Outcome {
     Delivered,
-    Retry(String, Option<Millis>),
+    Retry(String, Option<Millis>, Trouble),
     Refused(String),
     /// 401: most likely a secret or clock being fixed at the receiver; retried
     /// [`UNAUTHORIZED_ATTEMPTS`] times, then parked dead.
     Unauthorized(String),
+}
+
+/// One request's answer: the outcome of each event, or a 413 for a batch that can be split.
+enum Sent {
+    Outcomes(Vec<(String, Outcome)>),
+    TooLarge,
 }
 
 /// Attempts a row gets while the receiver answers 401.
@@ -94,7 +144,7 @@ impl Drain<'_> {
             report.requests += 1;
             report.spent += ROUND_COST - 1;
             let events = self.events(&rows, now).await?;
-            let outcomes = self.send(&events).await;
+            let outcomes = self.send(&events, &mut report).await;
             let mut batch: Vec<Statement> = Vec::new();
             for row in &rows {
                 match outcomes
@@ -109,6 +159,7 @@ impl Drain<'_> {
                     Some(Outcome::Refused(why)) => {
                         report.dead += 1;
                         batch.extend(outbox::bury(row, &owner, why, now));
+                        batch.push(outbox::set_state(Trouble::Refused.state_key(), why));
                     }
                     Some(Outcome::Unauthorized(why))
                         if row.attempts + 1 >= UNAUTHORIZED_ATTEMPTS =>
@@ -121,22 +172,32 @@ impl Drain<'_> {
                             now,
                         ));
                     }
-                    Some(Outcome::Unauthorized(why)) => batch.extend(self.retry_or_bury(
-                        row,
-                        &owner,
-                        why,
-                        None,
-                        now,
-                        &mut report,
-                    )?),
-                    Some(Outcome::Retry(why, retry_after)) => batch.extend(self.retry_or_bury(
-                        row,
-                        &owner,
-                        why,
-                        *retry_after,
-                        now,
-                        &mut report,
-                    )?),
+                    Some(Outcome::Unauthorized(why)) => {
+                        report.misconfigured += 1;
+                        batch.extend(self.retry_or_bury(
+                            row,
+                            &owner,
+                            why,
+                            None,
+                            now,
+                            &mut report,
+                        )?);
+                        batch.push(outbox::set_state(Trouble::Misconfigured.state_key(), why));
+                    }
+                    Some(Outcome::Retry(why, retry_after, trouble)) => {
+                        if *trouble == Trouble::Misconfigured {
+                            report.misconfigured += 1;
+                        }
+                        batch.extend(self.retry_or_bury(
+                            row,
+                            &owner,
+                            why,
+                            *retry_after,
+                            now,
+                            &mut report,
+                        )?);
+                        batch.push(outbox::set_state(trouble.state_key(), why));
+                    }
                     None => batch.extend(self.retry_or_bury(
                         row,
                         &owner,
@@ -245,15 +306,40 @@ impl Drain<'_> {
             .await
     }
 
-    /// One signed request with every event, signed at the moment it is sent; the outcome of each
+    /// Sends the events, in one request when the receiver takes them all and in halves for as
+    /// long as it answers 413 (each extra request counts against the budget); the outcome of each
     /// event.
-    async fn send(&self, events: &[(String, Value)]) -> Vec<(String, Outcome)> {
+    async fn send(
+        &self,
+        events: &[(String, Value)],
+        report: &mut DrainReport,
+    ) -> Vec<(String, Outcome)> {
+        let mut parts = vec![events];
+        let mut outcomes = Vec::with_capacity(events.len());
+        while let Some(part) = parts.pop() {
+            match self.send_once(part).await {
+                Sent::Outcomes(done) => outcomes.extend(done),
+                Sent::TooLarge => {
+                    let (first, second) = part.split_at(part.len() / 2);
+                    parts.extend([second, first]);
+                    report.requests += 1;
+                    report.spent += 1;
+                }
+            }
+        }
+        outcomes
+    }
+
+    /// One signed request with `events`, signed at the moment it is sent.
+    async fn send_once(&self, events: &[(String, Value)]) -> Sent {
         let now = self.clock.now();
         let all = |outcome: &dyn Fn() -> Outcome| {
-            events
-                .iter()
-                .map(|(id, _)| (id.clone(), outcome()))
-                .collect::<Vec<_>>()
+            Sent::Outcomes(
+                events
+                    .iter()
+                    .map(|(id, _)| (id.clone(), outcome()))
+                    .collect::<Vec<_>>(),
+            )
         };
         let body = json!({"events": events.iter().map(|(_, e)| e).collect::<Vec<_>>()})
             .to_string()
@@ -263,12 +349,18 @@ impl Drain<'_> {
         {
             Ok(r) => r,
             Err(_) => {
-                return all(&|| Outcome::Retry("the random number generator failed".into(), None))
+                return all(&|| {
+                    Outcome::Retry(
+                        "the random number generator failed".into(),
+                        None,
+                        Trouble::Down,
+                    )
+                })
             }
         };
         let response = match self.outbound.post(request).await {
             Ok(r) => r,
-            Err(e) => return all(&|| Outcome::Retry(e.to_string(), None)),
+            Err(e) => return all(&|| Outcome::Retry(e.to_string(), None, Trouble::Down)),
         };
         let status = response.status;
         let retry_after = response
@@ -281,33 +373,42 @@ impl Drain<'_> {
                     serde_json::from_slice(&response.body).unwrap_or(ReceiverAnswer {
                         results: Vec::new(),
                     });
-                events
-                    .iter()
-                    .map(|(id, _)| {
-                        let outcome = match answer
-                            .results
-                            .iter()
-                            .find(|r| r.event_id == *id)
-                            .map(|r| r.status.as_str())
-                        {
-                            Some("applied" | "duplicate" | "stale") => Outcome::Delivered,
-                            Some(other) => Outcome::Refused(format!(
-                                "the receiver answered {other:?} for the event"
-                            )),
-                            None => Outcome::Retry(
-                                format!("HTTP {status} without a result for the event"),
-                                None,
-                            ),
-                        };
-                        (id.clone(), outcome)
-                    })
-                    .collect()
+                Sent::Outcomes(
+                    events
+                        .iter()
+                        .map(|(id, _)| {
+                            let outcome = match answer
+                                .results
+                                .iter()
+                                .find(|r| r.event_id == *id)
+                                .map(|r| r.status.as_str())
+                            {
+                                Some("applied" | "duplicate" | "stale") => Outcome::Delivered,
+                                Some(other) => Outcome::Refused(format!(
+                                    "the receiver answered {other:?} for the event"
+                                )),
+                                None => Outcome::Retry(
+                                    format!("HTTP {status} without a result for the event"),
+                                    None,
+                                    Trouble::Misconfigured,
+                                ),
+                            };
+                            (id.clone(), outcome)
+                        })
+                        .collect(),
+                )
             }
-            408 | 425 | 429 | 500..=599 => {
-                all(&|| Outcome::Retry(format!("HTTP {status}"), retry_after))
-            }
+            413 if events.len() > 1 => Sent::TooLarge,
+            413 => all(&|| {
+                Outcome::Refused(
+                    "HTTP 413: the event alone is over the receiver's body limit".into(),
+                )
+            }),
             401 => all(&|| Outcome::Unauthorized(format!("HTTP {status}"))),
-            _ => all(&|| Outcome::Refused(format!("HTTP {status}"))),
+            _ => match Trouble::of_status(status) {
+                Trouble::Refused => all(&|| Outcome::Refused(format!("HTTP {status}"))),
+                trouble => all(&|| Outcome::Retry(format!("HTTP {status}"), retry_after, trouble)),
+            },
         }
     }
 }

@@ -20,6 +20,8 @@ pub const MANIFEST_PATH: &str = "/api/ba-sync/manifest";
 const ID: &str = "reconcile.id";
 const CURSOR: &str = "reconcile.cursor";
 const ORPHANS: &str = "reconcile.orphans";
+/// Receiver-only users the last finished reconcile saw.
+pub const ORPHANS_SEEN: &str = "lastReconcileOrphans";
 pub const LAST_SEED_AT: &str = "lastSeedAt";
 pub const LAST_FINISHED_AT: &str = "lastReconcileFinishedAt";
 
@@ -144,6 +146,7 @@ impl Reconcile<'_> {
                 }
                 None => {
                     batch.extend([
+                        outbox::copy_state(ORPHANS, ORPHANS_SEEN),
                         outbox::clear_state(ID),
                         outbox::clear_state(CURSOR),
                         outbox::set_state(LAST_FINISHED_AT, &now.to_string()),

@@ -9,7 +9,8 @@ use crate::config::SyncConfig;
 use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::error::{ApiError, Code};
 use crate::storage::{outbox, users};
-use crate::sync::reconcile::{Reconcile, LAST_SEED_AT};
+use crate::sync::drain::Trouble;
+use crate::sync::reconcile::{Reconcile, LAST_SEED_AT, ORPHANS_SEEN};
 use serde_json::{json, Value};
 
 /// The sync configuration, once the caller proved it holds the token.
@@ -51,6 +52,12 @@ pub async fn status(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         "lastError": state.get("lastError"),
         "lastSeedAt": number(LAST_SEED_AT),
         "deadTasks": s.dead,
+        "pendingDeletions": s.deletions,
+        "receiverOnlyUsers": number(ORPHANS_SEEN),
+        "lastErrors": Trouble::ALL
+            .iter()
+            .map(|t| (t.name().to_string(), json!(state.get(t.state_key()))))
+            .collect::<serde_json::Map<_, _>>(),
         "oldestPendingAgeMs": s.oldest_pending_created_at.map(|t| ctx.now - t),
         "lastDrainAt": number("lastDrainAt"),
     })))
