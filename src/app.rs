@@ -117,7 +117,7 @@ impl App {
         // delivery, a few units left for the housekeeping below.
         let budget = self.sync_budget() - mail_spent;
         let spent = self.reconcile(now, budget / 4).await;
-        self.drain(now, None, budget - spent - HOUSEKEEPING_RESERVE)
+        self.drain(None, budget - spent - HOUSEKEEPING_RESERVE)
             .await;
         let log = self.drivers.log.as_ref();
         if let Ok(config) = &self.config {
@@ -241,7 +241,7 @@ impl App {
         }
         let budget = self.sync_budget() - REQUEST_RESERVE;
         for user in users {
-            self.drain(now, Some(user), budget / users.len().max(1) as i64)
+            self.drain(Some(user), budget / users.len().max(1) as i64)
                 .await;
         }
     }
@@ -311,7 +311,7 @@ impl App {
 
     /// Sends due outbox rows (only `user`'s, when given) within `budget` units, logging the
     /// outcome.
-    pub async fn drain(&self, now: Millis, user: Option<&str>, budget: i64) {
+    pub async fn drain(&self, user: Option<&str>, budget: i64) {
         let Some(sync) = self.config.as_ref().ok().and_then(|c| c.sync.as_ref()) else {
             return;
         };
@@ -322,7 +322,7 @@ impl App {
             sync,
         };
         let log = self.drivers.log.as_ref();
-        match drain.run(now, user, budget).await {
+        match drain.run(user, budget).await {
             Ok(r) if r.requests == 0 => {}
             Ok(r) if r.misconfigured > 0 => log.log(
                 Level::Error,

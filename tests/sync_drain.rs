@@ -425,3 +425,78 @@ fn a_413_splits_the_batch_until_the_receiver_takes_it() {
     block_on(t.app.follow_up(&synced, &[], t.clock.get()));
     assert_eq!(outbox_rows(&t)[0].status, "dead");
 }
+
+#[test]
+fn a_sync_url_with_a_path_signs_the_path_it_requests() {
+    let t = sync_app(&[("PAYLOAD_SYNC_URL", "http://127.0.0.1:3000/cms/")]);
+    let (_, synced) = sign_up(&t, "pathed@example.com");
+    block_on(t.app.follow_up(&synced, &[], t.clock.get()));
+    assert!(outbox_rows(&t).is_empty());
+    let requests = t.outbound.requests.borrow();
+    let (url, headers, _) = &requests[0];
+    assert_eq!(url, "http://127.0.0.1:3000/cms/api/ba-sync/events");
+    let raw_body = t.outbound.raw_bodies.borrow()[0].clone();
+    let signed = |path| Signed {
+        timestamp: header(headers, "x-ba-sync-timestamp").parse().unwrap(),
+        nonce: header(headers, "x-ba-sync-nonce"),
+        event_id: header(headers, "x-ba-sync-id"),
+        method: "POST",
+        path,
+        body: &raw_body,
+    };
+    let sig = header(headers, "x-ba-sync-signature");
+    let secrets = [SYNC_SECRET.as_bytes()];
+    assert_eq!(
+        signature::verify(
+            &signed("/cms/api/ba-sync/events"),
+            sig,
+            &secrets,
+            START / 1000
+        ),
+        Ok(())
+    );
+    assert!(
+        signature::verify(&signed("/api/ba-sync/events"), sig, &secrets, START / 1000).is_err()
+    );
+}
+
+#[test]
+fn backoff_counts_from_when_the_failure_happened() {
+    let t = sync_app(&[]);
+    let (_, synced) = sign_up(&t, "slowfail@example.com");
+    t.outbound.latency.set(5_000); // the receiver takes 5 s to fail
+    t.outbound.then(Answer::Status(503, None));
+    let started = t.clock.get();
+    block_on(t.app.follow_up(&synced, &[], started));
+    let row = &outbox_rows(&t)[0];
+    assert!(
+        row.next_attempt_at >= started + 5_000 + 2_000,
+        "the 2 s backoff starts at the answer, 5 s in: {}",
+        row.next_attempt_at - started
+    );
+}
+
+#[test]
+fn a_retry_after_pauses_all_delivery_to_the_receiver() {
+    let t = sync_app(&[]);
+    t.outbound.then(Answer::Status(429, Some("30")));
+    let (_, first) = sign_up(&t, "paused1@example.com");
+    block_on(t.app.follow_up(&first, &[], t.clock.get()));
+    let (_, second) = sign_up(&t, "paused2@example.com");
+    block_on(t.app.follow_up(&second, &[], t.clock.get()));
+    t.advance(29_000);
+    cron(&t);
+    assert_eq!(
+        t.outbound.requests.borrow().len(),
+        1,
+        "nothing is sent during the pause"
+    );
+    t.advance(2_000);
+    cron(&t);
+    assert!(outbox_rows(&t).is_empty());
+    assert_eq!(
+        t.outbound.requests.borrow().len(),
+        2,
+        "both users go out together after it"
+    );
+}

@@ -3,7 +3,6 @@
 //! driver; the last logs the message and keeps it in KV for `GET /dev/mailbox`.
 
 use super::{Delivery, Mailer, Message};
-use crate::api::origin::Origin;
 use crate::app::{Drivers, Level, Log};
 use crate::config::MailerConfig;
 use crate::storage::Kv;
@@ -118,15 +117,11 @@ impl Mailer for Webhook<'_> {
         let body = json!({"type": "email", "message": message})
             .to_string()
             .into_bytes();
-        let path = Origin::parse_url(self.url)
-            .map(|(_, rest)| rest.split(['?', '#']).next().unwrap_or(""))
-            .filter(|p| !p.is_empty())
-            .unwrap_or("/");
         let signer = Signer {
             secrets: vec![self.secret],
             key_id: self.key_id,
         };
-        match signed_post_to(&signer, self.url, path, &message.id, body, now) {
+        match signed_post_to(&signer, self.url, &message.id, body, now) {
             Ok(request) => outcome(self.outbound.post(request).await),
             Err(e) => Delivery::Retry {
                 reason: e.to_string(),

@@ -12,6 +12,8 @@ use serde::Deserialize;
 pub const USER_OPERATION: i64 = 0;
 /// `priority` of work found by a full reconcile.
 pub const RECONCILE: i64 = 1;
+/// `sync_state` key: unix ms before which nothing is sent (the receiver's `Retry-After`).
+pub const PAUSED_UNTIL: &str = "pausedUntil";
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -82,7 +84,7 @@ pub fn record_delete(user_id: &str, event_id: &str, now: Millis) -> Vec<Statemen
 }
 
 /// Claims up to `limit` due rows (pending and due, or in flight with an expired lease) for
-/// `owner` until `now + lease_ms`, user operations first. One statement, so overlapping runs never
+/// `owner` until `now + lease_ms`, user operations first; none while the receiver's pause lasts. One statement, so overlapping runs never
 /// claim the same row. `user_id` narrows the claim to one user (the fast path after a change).
 pub async fn claim(
     sql: &dyn Sql,
@@ -100,6 +102,7 @@ pub async fn claim(
                  select "userId" from "sync_outbox"
                  where (("status" = 'pending' and "nextAttemptAt" <= ?2) or ("status" = 'inflight' and "leaseUntil" < ?2))
                    and (?5 is null or "userId" = ?5)
+                   and coalesce((select cast("value" as integer) from "sync_state" where "key" = 'pausedUntil'), 0) <= ?2
                  order by "priority", "nextAttemptAt" limit ?4)
                returning "userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "leaseOwner", "leaseUntil", "lastError""#,
             vec![owner.into(), now.into(), lease_ms.into(), limit.into(), user_id.into()],

@@ -117,12 +117,7 @@ pub const UNAUTHORIZED_ATTEMPTS: i64 = 5;
 impl Drain<'_> {
     /// Drains due rows (only `user`'s, when given) until nothing is due or `budget` units (D1
     /// calls and fetches) would be exceeded.
-    pub async fn run(
-        &self,
-        now: Millis,
-        user: Option<&str>,
-        budget: i64,
-    ) -> Result<DrainReport, StorageError> {
+    pub async fn run(&self, user: Option<&str>, budget: i64) -> Result<DrainReport, StorageError> {
         let owner = format!(
             "drain_{}",
             random::alphanumeric(16).map_err(|e| StorageError::Query(e.to_string()))?
@@ -134,8 +129,17 @@ impl Drain<'_> {
                 report.budget_exhausted = last_claim_full;
                 break;
             }
-            let rows =
-                outbox::claim(self.sql, &owner, now, LEASE, self.sync.batch_size, user).await?;
+            // Each round reads the clock: a long run claims, signs and schedules by the time it is.
+            let round_at = self.clock.now();
+            let rows = outbox::claim(
+                self.sql,
+                &owner,
+                round_at,
+                LEASE,
+                self.sync.batch_size,
+                user,
+            )
+            .await?;
             report.spent += 1;
             if rows.is_empty() {
                 break;
@@ -143,9 +147,25 @@ impl Drain<'_> {
             last_claim_full = rows.len() as i64 == self.sync.batch_size;
             report.requests += 1;
             report.spent += ROUND_COST - 1;
-            let events = self.events(&rows, now).await?;
+            let events = self.events(&rows, round_at).await?;
             let outcomes = self.send(&events, &mut report).await;
+            // Backoff and Retry-After count from when the answer came, not from the run's start.
+            let now = self.clock.now();
             let mut batch: Vec<Statement> = Vec::new();
+            let pause = outcomes
+                .iter()
+                .filter_map(|(_, o)| match o {
+                    Outcome::Retry(_, Some(after), _) => Some(*after),
+                    _ => None,
+                })
+                .max();
+            if let Some(after) = pause {
+                // The receiver asked for a pause: nothing goes to it before then.
+                batch.push(outbox::set_state(
+                    outbox::PAUSED_UNTIL,
+                    &(now + after).to_string(),
+                ));
+            }
             for row in &rows {
                 match outcomes
                     .iter()

@@ -3,6 +3,8 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 export const WINDOW_SECONDS = 300;
+/** 128 random bits, base64url without padding: 22 characters that decode to 16 bytes. */
+const NONCE = /^[A-Za-z0-9_-]{21}[AQgw]$/;
 const REQUIRED = ["x-ba-sync-id", "x-ba-sync-timestamp", "x-ba-sync-nonce", "x-ba-sync-signature"];
 
 export function signingString({ timestamp, nonce, id, method, path, body }) {
@@ -22,6 +24,7 @@ export function verifyRequest({ headers, method, path, body, secrets, nowSeconds
   for (const name of REQUIRED) {
     if (!headers[name]) return { ok: false, reason: `missing ${name}` };
   }
+  if (!NONCE.test(headers["x-ba-sync-nonce"])) return { ok: false, reason: "the nonce is not 128 bits of base64url" };
   const timestamp = Number(headers["x-ba-sync-timestamp"]);
   if (!Number.isInteger(timestamp) || Math.abs(nowSeconds - timestamp) > WINDOW_SECONDS) {
     return { ok: false, reason: "timestamp outside the window" };
