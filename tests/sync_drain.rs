@@ -500,3 +500,50 @@ fn a_retry_after_pauses_all_delivery_to_the_receiver() {
         "both users go out together after it"
     );
 }
+
+#[test]
+fn occurred_at_is_the_time_of_the_change_on_every_retry() {
+    let t = sync_app(&[]);
+    let changed_at = portcullis::time::to_iso(t.clock.get());
+    let (token, synced) = sign_up(&t, "occurred@example.com");
+    t.outbound.then(Answer::Status(503, None));
+    block_on(t.app.follow_up(&synced, &[], t.clock.get()));
+    t.advance(10_000);
+    cron(&t);
+    t.advance(5_000);
+    let deleted_at = portcullis::time::to_iso(t.clock.get());
+    t.outbound.then(Answer::Status(503, None));
+    let res = t.send(raw(
+        "POST",
+        "/api/auth/delete-user",
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &format!("Bearer {token}")),
+        ],
+        json!({"password": PASSWORD}).to_string().as_bytes(),
+    ));
+    assert_eq!(res.status(), 200);
+    cron(&t);
+    t.advance(10_000);
+    cron(&t);
+    let stamps: Vec<(String, String)> = t
+        .outbound
+        .events()
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().to_string(),
+                e["occurredAt"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stamps,
+        vec![
+            ("user.upsert".to_string(), changed_at.clone()),
+            ("user.upsert".to_string(), changed_at),
+            ("user.delete".to_string(), deleted_at.clone()),
+            ("user.delete".to_string(), deleted_at),
+        ]
+    );
+}

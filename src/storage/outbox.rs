@@ -29,6 +29,9 @@ pub struct OutboxRow {
     pub lease_owner: Option<String>,
     pub lease_until: Option<i64>,
     pub last_error: Option<String>,
+    /// When the change was made (unix ms); unset on rows queued before the column existed.
+    #[serde(default)]
+    pub changed_at: Option<i64>,
 }
 
 fn bump_version(user_id: &str) -> Statement {
@@ -43,10 +46,11 @@ pub fn record_change(user_id: &str, event_id: &str, now: Millis) -> Vec<Statemen
     vec![
         bump_version(user_id),
         Statement::new(
-            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt")
-               select "userId", 'upsert', "version", ?2, 0, 'pending', 0, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
+            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt", "changedAt")
+               select "userId", 'upsert', "version", ?2, 0, 'pending', 0, ?3, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
                on conflict ("userId") do update set
                  "op" = case when "sync_outbox"."op" = 'delete' then 'delete' else 'upsert' end,
+                 "changedAt" = case when "sync_outbox"."op" = 'delete' then "sync_outbox"."changedAt" else excluded."changedAt" end,
                  "eventId" = case when "sync_outbox"."op" = 'delete' then "sync_outbox"."eventId" else excluded."eventId" end,
                  "version" = max("sync_outbox"."version", excluded."version"),
                  "priority" = 0,
@@ -66,10 +70,11 @@ pub fn record_delete(user_id: &str, event_id: &str, now: Millis) -> Vec<Statemen
     vec![
         bump_version(user_id),
         Statement::new(
-            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt")
-               select "userId", 'delete', "version", ?2, 0, 'pending', 0, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
+            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt", "changedAt")
+               select "userId", 'delete', "version", ?2, 0, 'pending', 0, ?3, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
                on conflict ("userId") do update set
                  "op" = 'delete',
+                 "changedAt" = excluded."changedAt",
                  "eventId" = excluded."eventId",
                  "version" = excluded."version",
                  "priority" = 0,
@@ -104,7 +109,7 @@ pub async fn claim(
                    and (?5 is null or "userId" = ?5)
                    and coalesce((select cast("value" as integer) from "sync_state" where "key" = 'pausedUntil'), 0) <= ?2
                  order by "priority", "nextAttemptAt" limit ?4)
-               returning "userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "leaseOwner", "leaseUntil", "lastError""#,
+               returning "userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "leaseOwner", "leaseUntil", "lastError", "changedAt""#,
             vec![owner.into(), now.into(), lease_ms.into(), limit.into(), user_id.into()],
         ),
     )
@@ -205,7 +210,7 @@ pub async fn rows(sql: &dyn Sql) -> Result<Vec<OutboxRow>, StorageError> {
     query_all(
         sql,
         Statement::new(
-            r#"select "userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "leaseOwner", "leaseUntil", "lastError" from "sync_outbox" order by "priority", "nextAttemptAt""#,
+            r#"select "userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "leaseOwner", "leaseUntil", "lastError", "changedAt" from "sync_outbox" order by "priority", "nextAttemptAt""#,
             vec![],
         ),
     )
@@ -221,8 +226,8 @@ pub fn reconcile_upsert(user_id: &str, event_id: &str, now: Millis) -> Vec<State
             vec![user_id.into()],
         ),
         Statement::new(
-            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt")
-               select "userId", 'upsert', "version", ?2, 1, 'pending', 0, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
+            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt", "changedAt")
+               select "userId", 'upsert', "version", ?2, 1, 'pending', 0, ?3, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
                on conflict ("userId") do update set
                  "status" = case when "sync_outbox"."status" = 'dead' then 'pending' else "sync_outbox"."status" end,
                  "attempts" = case when "sync_outbox"."status" = 'dead' then 0 else "sync_outbox"."attempts" end,
@@ -246,9 +251,9 @@ pub fn reconcile_delete(
             vec![user_id.into(), (remote_version + 1).into()],
         ),
         Statement::new(
-            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt")
-               select "userId", 'delete', "version", ?2, 1, 'pending', 0, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
-               on conflict ("userId") do update set "op" = 'delete', "version" = excluded."version", "eventId" = excluded."eventId",
+            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt", "changedAt")
+               select "userId", 'delete', "version", ?2, 1, 'pending', 0, ?3, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
+               on conflict ("userId") do update set "op" = 'delete', "version" = excluded."version", "eventId" = excluded."eventId", "changedAt" = excluded."changedAt",
                  "status" = case when "sync_outbox"."status" = 'inflight' then 'inflight' else 'pending' end, "attempts" = 0,
                  "nextAttemptAt" = excluded."nextAttemptAt", "updatedAt" = excluded."updatedAt""#,
             vec![user_id.into(), event_id.into(), now.into()],

@@ -278,7 +278,9 @@ impl Drain<'_> {
             .collect();
         let users = self.users(&ids).await?;
         let accounts = self.accounts(&ids).await?;
-        let occurred_at = to_iso(now);
+        // occurredAt is when the change was made, the same on every retry: the user's updatedAt
+        // for an upsert, the recorded time for a delete.
+        let deleted_at = |row: &OutboxRow| to_iso(row.changed_at.unwrap_or(now));
         Ok(rows
             .iter()
             .map(|row| {
@@ -290,9 +292,9 @@ impl Drain<'_> {
                             .filter(|a| a.get("userId").and_then(Value::as_str) == Some(row.user_id.as_str()))
                             .map(|a| json!({"id": a["id"], "providerId": a["providerId"], "accountId": a["accountId"]}))
                             .collect();
-                        json!({"type": "user.upsert", "eventId": row.event_id, "version": row.version, "occurredAt": occurred_at, "user": user, "accounts": mine})
+                        json!({"type": "user.upsert", "eventId": row.event_id, "version": row.version, "occurredAt": user.get("updatedAt"), "user": user, "accounts": mine})
                     }
-                    _ => json!({"type": "user.delete", "eventId": row.event_id, "version": row.version, "occurredAt": occurred_at, "userId": row.user_id}),
+                    _ => json!({"type": "user.delete", "eventId": row.event_id, "version": row.version, "occurredAt": deleted_at(row), "userId": row.user_id}),
                 };
                 (row.event_id.clone(), event)
             })
