@@ -314,3 +314,137 @@ fn a_reconcile_revives_dead_rows() {
         0
     );
 }
+
+fn sign_up_synced(t: &TestApp, email: &str) -> (String, String) {
+    let body =
+        json!({"name": "Synced", "email": email, "password": "correct horse battery"}).to_string();
+    let handled = block_on(t.app.respond(
+        raw(
+            "POST",
+            "/api/auth/sign-up/email",
+            &[("content-type", "application/json")],
+            body.as_bytes(),
+        ),
+        t.clock.get(),
+    ));
+    block_on(t.app.follow_up(&handled.synced_users, &[], t.clock.get()));
+    let res = Response(handled.response);
+    (
+        res.header("set-auth-token").unwrap(),
+        res.json()["user"]["id"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn a_deletion_the_receiver_refused_is_delivered_by_the_reconcile_even_with_prune_off() {
+    let t = sync_app(&[("RECONCILE_ON_BOOT", "false")]);
+    let (token, id) = sign_up_synced(&t, "refused-delete@example.com");
+    assert!(remote_ids(&t).contains(&id));
+    t.outbound.then(Answer::Status(422, None));
+    let handled = block_on(t.app.respond(
+        raw(
+            "POST",
+            "/api/auth/delete-user",
+            &[
+                ("content-type", "application/json"),
+                ("authorization", &format!("Bearer {token}")),
+            ],
+            br#"{"password":"correct horse battery"}"#,
+        ),
+        t.clock.get(),
+    ));
+    block_on(t.app.follow_up(&handled.synced_users, &[], t.clock.get()));
+    assert_eq!(block_on(outbox::rows(&t.sql)).unwrap()[0].status, "dead");
+    assert!(
+        remote_ids(&t).contains(&id),
+        "the receiver still has the user"
+    );
+    operator(&t, "POST", "run", Some(TOKEN), json!({}));
+    for _ in 0..3 {
+        cron(&t);
+    }
+    assert!(
+        !remote_ids(&t).contains(&id),
+        "the deletion arrived, prune off notwithstanding"
+    );
+    assert!(block_on(outbox::rows(&t.sql)).unwrap().is_empty());
+    let status = operator(&t, "GET", "status", Some(TOKEN), json!(null)).json();
+    assert_eq!(
+        (
+            status["deadTasks"].as_i64(),
+            status["receiverOnlyUsers"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
+}
+
+#[test]
+fn a_reconcile_clears_dead_rows_whose_change_the_receiver_holds_after_all() {
+    let t = sync_app(&[("RECONCILE_ON_BOOT", "false")]);
+    let (token, id) = sign_up_synced(&t, "settled@example.com");
+    t.outbound.then(Answer::Status(422, None));
+    let handled = block_on(t.app.respond(
+        raw(
+            "POST",
+            "/api/auth/update-user",
+            &[
+                ("content-type", "application/json"),
+                ("authorization", &format!("Bearer {token}")),
+            ],
+            br#"{"name":"Renamed"}"#,
+        ),
+        t.clock.get(),
+    ));
+    block_on(t.app.follow_up(&handled.synced_users, &[], t.clock.get()));
+    assert_eq!(block_on(outbox::rows(&t.sql)).unwrap()[0].status, "dead");
+    // The receiver got version 2 some other way (an operator replayed it).
+    t.outbound.remote.borrow_mut().insert(id, 2);
+    operator(&t, "POST", "run", Some(TOKEN), json!({}));
+    cron(&t);
+    assert!(
+        block_on(outbox::rows(&t.sql)).unwrap().is_empty(),
+        "nothing left dead or to send"
+    );
+}
+
+#[test]
+fn a_range_full_of_receiver_only_users_pages_within_the_budget() {
+    // 5 units a run for the reconcile; manifests of 5 users; 60 receiver-only users in one range.
+    let t = sync_app(&[
+        ("RECONCILE_PAGE_SIZE", "5"),
+        ("SYNC_SUBREQUEST_BUDGET", "20"),
+    ]);
+    for id in ["a0", "z9"] {
+        import_user(&t, id);
+    }
+    t.outbound
+        .remote
+        .borrow_mut()
+        .extend((0..60).map(|i| (format!("m{i:03}"), 1)));
+    let mut runs = 0;
+    loop {
+        let before = t.outbound.requests.borrow().len();
+        cron(&t);
+        runs += 1;
+        let manifests = t.outbound.requests.borrow()[before..]
+            .iter()
+            .filter(|(url, _, _)| url.ends_with("/manifest"))
+            .count();
+        assert!(
+            manifests <= 2,
+            "run {runs}: {manifests} manifest requests on a 5-unit budget"
+        );
+        let state = block_on(outbox::state(&t.sql)).unwrap();
+        if !state.contains_key("reconcile.id") {
+            assert_eq!(
+                state.get("lastReconcileOrphans").map(String::as_str),
+                Some("60")
+            );
+            break;
+        }
+        assert!(runs < 40, "the reconcile makes progress");
+    }
+    assert!(
+        remote_ids(&t).contains(&"a0".to_string()) && remote_ids(&t).contains(&"z9".to_string())
+    );
+}

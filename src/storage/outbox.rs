@@ -237,8 +237,9 @@ pub fn reconcile_upsert(user_id: &str, event_id: &str, now: Millis) -> Vec<State
     ]
 }
 
-/// A reconcile found a receiver-side user portcullis does not have (and pruning is on): queue
-/// its delete with a version above the receiver's.
+/// A reconcile found a receiver-side user portcullis does not have (deleted here, or never
+/// known and pruning is on): queue its delete with a version above the receiver's. Nothing for a
+/// user that exists by the time the batch runs (created meanwhile).
 pub fn reconcile_delete(
     user_id: &str,
     remote_version: i64,
@@ -247,18 +248,46 @@ pub fn reconcile_delete(
 ) -> Vec<Statement> {
     vec![
         Statement::new(
-            r#"insert into "sync_version" ("userId", "version") values (?1, ?2) on conflict ("userId") do update set "version" = max("sync_version"."version" + 1, excluded."version")"#,
+            r#"insert into "sync_version" ("userId", "version") select ?1, ?2 where not exists (select 1 from "user" where "id" = ?1)
+               on conflict ("userId") do update set "version" = max("sync_version"."version" + 1, excluded."version")"#,
             vec![user_id.into(), (remote_version + 1).into()],
         ),
         Statement::new(
             r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt", "changedAt")
                select "userId", 'delete', "version", ?2, 1, 'pending', 0, ?3, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
+                 and not exists (select 1 from "user" where "id" = ?1)
                on conflict ("userId") do update set "op" = 'delete', "version" = excluded."version", "eventId" = excluded."eventId", "changedAt" = excluded."changedAt",
                  "status" = case when "sync_outbox"."status" = 'inflight' then 'inflight' else 'pending' end, "attempts" = 0,
                  "nextAttemptAt" = excluded."nextAttemptAt", "updatedAt" = excluded."updatedAt""#,
             vec![user_id.into(), event_id.into(), now.into()],
         ),
     ]
+}
+
+/// Of the ids in `ids_json` (a JSON array), those portcullis once synced: a `sync_version` row
+/// outlives its user, so these are users it deleted.
+pub async fn known_ids(sql: &dyn Sql, ids_json: &str) -> Result<Vec<String>, StorageError> {
+    let rows = sql
+        .query(Statement::new(
+            r#"select "userId" from "sync_version" where "userId" in (select "value" from json_each(?1))"#,
+            vec![ids_json.into()],
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some(r.get("userId")?.as_str()?.to_string()))
+        .collect())
+}
+
+/// Dead rows whose change the receiver holds after all (`settled_json`: `[[userId, version], …]`
+/// of users at or past their local version): nothing is left to send for them.
+pub fn clear_settled_dead(settled_json: &str) -> Statement {
+    Statement::new(
+        r#"delete from "sync_outbox" where "status" = 'dead' and exists (
+             select 1 from json_each(?1) s
+             where json_extract(s."value", '$[0]') = "sync_outbox"."userId" and json_extract(s."value", '$[1]') >= "sync_outbox"."version")"#,
+        vec![settled_json.into()],
+    )
 }
 
 /// One keyset page of local users after `after`, with their sync versions (0: never queued).

@@ -33,8 +33,9 @@ pub enum ReconcileError {
     Manifest(String),
 }
 
-/// Budget units a page costs besides its manifest requests: the local page and the write.
-const PAGE_COST: i64 = 2;
+/// Budget units a step costs at most: the local page, one manifest request, the sync versions of
+/// receiver-only users (when there are any), and the write.
+const STEP_COST: i64 = 4;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ReconcileReport {
@@ -106,8 +107,10 @@ impl Reconcile<'_> {
         }
     }
 
-    /// Advances the running reconcile page by page until it finishes or `budget` units (D1 calls
-    /// and fetches) would be exceeded.
+    /// Advances the running reconcile step by step until it finishes or `budget` units (D1 calls
+    /// and fetches) would be exceeded. A step compares one manifest request's worth of users and
+    /// stores its cursor, so a range holding many receiver-only users resumes in the next run
+    /// instead of starting over.
     pub async fn advance(
         &self,
         now: Millis,
@@ -124,21 +127,30 @@ impl Reconcile<'_> {
         };
         report.id = Some(id);
         let page_size = self.sync.reconcile.page_size;
-        while report.spent + PAGE_COST < budget {
+        while report.spent + STEP_COST <= budget {
             let local = outbox::local_page(self.sql, &cursor, page_size).await?;
-            let last_page = (local.len() as i64) < page_size;
-            let up_to = if last_page {
+            let up_to = if (local.len() as i64) < page_size {
                 None
             } else {
                 local.last().map(|(id, _)| id.clone())
             };
-            let remote = self
+            let (remote, more) = self
                 .manifest(&cursor, up_to.as_deref(), &mut report)
                 .await?;
-            let mut batch = self.differences(&local, &remote, now, &mut report)?;
+            // The range this step settles: up to the receiver's last user when it has more in
+            // the page, else the whole page.
+            let end = match (more, remote.last()) {
+                (true, Some(last)) => Some(last.id.clone()),
+                _ => up_to,
+            };
+            let local: Vec<(String, i64)> = local
+                .into_iter()
+                .filter(|(id, _)| end.as_deref().is_none_or(|e| id.as_str() <= e))
+                .collect();
+            let mut batch = self.differences(&local, &remote, now, &mut report).await?;
             report.pages += 1;
-            report.spent += PAGE_COST;
-            match up_to {
+            report.spent += 2;
+            match end {
                 Some(next) => {
                     batch.push(outbox::set_state(CURSOR, &next));
                     cursor = next;
@@ -160,59 +172,56 @@ impl Reconcile<'_> {
         Ok(report)
     }
 
-    /// The receiver's users in `(after, up_to]` (to the end when `up_to` is `None`), following
-    /// `hasMore` within the range.
+    /// One manifest request: the receiver's users in `(after, up_to]` (to the end when `up_to` is
+    /// `None`), at most a page, and whether it has more in that range.
     async fn manifest(
         &self,
         after: &str,
         up_to: Option<&str>,
         report: &mut ReconcileReport,
-    ) -> Result<Vec<RemoteUser>, ReconcileError> {
-        let mut users = Vec::new();
-        let mut from = after.to_string();
-        loop {
-            let after_value = if from.is_empty() {
-                json!(null)
-            } else {
-                json!(from)
-            };
-            let body = json!({"after": after_value, "upTo": up_to, "limit": self.sync.reconcile.page_size}).to_string().into_bytes();
-            let signed_at = self.clock.now();
-            let request = signed_post(
-                self.sync,
-                MANIFEST_PATH,
-                &random_id("man_")?,
-                body,
-                signed_at,
-            )
+    ) -> Result<(Vec<RemoteUser>, bool), ReconcileError> {
+        let after_value = if after.is_empty() {
+            json!(null)
+        } else {
+            json!(after)
+        };
+        let body =
+            json!({"after": after_value, "upTo": up_to, "limit": self.sync.reconcile.page_size})
+                .to_string()
+                .into_bytes();
+        let signed_at = self.clock.now();
+        let request = signed_post(
+            self.sync,
+            MANIFEST_PATH,
+            &random_id("man_")?,
+            body,
+            signed_at,
+        )
+        .map_err(|e| ReconcileError::Manifest(e.to_string()))?;
+        report.requests += 1;
+        report.spent += 1;
+        let response = self
+            .outbound
+            .post(request)
+            .await
             .map_err(|e| ReconcileError::Manifest(e.to_string()))?;
-            report.requests += 1;
-            report.spent += 1;
-            let response = self
-                .outbound
-                .post(request)
-                .await
-                .map_err(|e| ReconcileError::Manifest(e.to_string()))?;
-            if !(200..300).contains(&response.status) {
-                return Err(ReconcileError::Manifest(format!(
-                    "HTTP {}",
-                    response.status
-                )));
-            }
-            let page: Manifest = serde_json::from_slice(&response.body)
-                .map_err(|e| ReconcileError::Manifest(format!("unreadable manifest: {e}")))?;
-            let more = page.has_more && !page.users.is_empty();
-            if let Some(last) = page.users.last() {
-                from = last.id.clone();
-            }
-            users.extend(page.users);
-            if !more {
-                return Ok(users);
-            }
+        if !(200..300).contains(&response.status) {
+            return Err(ReconcileError::Manifest(format!(
+                "HTTP {}",
+                response.status
+            )));
         }
+        let page: Manifest = serde_json::from_slice(&response.body)
+            .map_err(|e| ReconcileError::Manifest(format!("unreadable manifest: {e}")))?;
+        let more = page.has_more && !page.users.is_empty();
+        Ok((page.users, more))
     }
 
-    fn differences(
+    /// The statements that bring the receiver in line for one range: upserts for users it lacks
+    /// or holds behind, deletions it has not applied for users portcullis deleted (whatever
+    /// `RECONCILE_PRUNE` says), deletions of users portcullis never knew when pruning, and the
+    /// dead rows whose change the receiver holds after all, cleared.
+    async fn differences(
         &self,
         local: &[(String, i64)],
         remote: &[RemoteUser],
@@ -224,6 +233,7 @@ impl Reconcile<'_> {
         let local_ids: std::collections::HashSet<&str> =
             local.iter().map(|(id, _)| id.as_str()).collect();
         let mut batch = Vec::new();
+        let mut settled = Vec::new();
         for (id, version) in local {
             let behind = match remote_versions.get(id.as_str()) {
                 None => true,
@@ -232,16 +242,40 @@ impl Reconcile<'_> {
             if behind {
                 report.queued_upserts += 1;
                 batch.extend(outbox::reconcile_upsert(id, &random_id("evt_")?, now));
+            } else {
+                settled.push(json!([id, version]));
             }
         }
+        if !settled.is_empty() {
+            batch.push(outbox::clear_settled_dead(&json!(settled).to_string()));
+        }
+        let only_remote: Vec<&RemoteUser> = remote
+            .iter()
+            .filter(|r| !local_ids.contains(r.id.as_str()))
+            .collect();
+        // Users portcullis once had (a sync version remains) are deletions it owes the receiver.
+        let known = if only_remote.is_empty() {
+            Vec::new()
+        } else {
+            report.spent += 1;
+            let ids: Vec<&str> = only_remote.iter().map(|r| r.id.as_str()).collect();
+            outbox::known_ids(self.sql, &json!(ids).to_string()).await?
+        };
         let mut page_orphans = 0;
-        for orphan in remote.iter().filter(|r| !local_ids.contains(r.id.as_str())) {
-            page_orphans += 1;
-            if self.sync.reconcile.prune {
+        for user in only_remote {
+            let is_known = known.contains(&user.id);
+            if is_known {
                 report.queued_deletes += 1;
+            } else {
+                page_orphans += 1;
+            }
+            if is_known || self.sync.reconcile.prune {
+                if !is_known {
+                    report.queued_deletes += 1;
+                }
                 batch.extend(outbox::reconcile_delete(
-                    &orphan.id,
-                    orphan.version,
+                    &user.id,
+                    user.version,
                     &random_id("evt_")?,
                     now,
                 ));
