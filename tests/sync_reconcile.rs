@@ -448,3 +448,38 @@ fn a_range_full_of_receiver_only_users_pages_within_the_budget() {
         remote_ids(&t).contains(&"a0".to_string()) && remote_ids(&t).contains(&"z9".to_string())
     );
 }
+
+#[test]
+fn a_dead_deletion_of_a_user_the_receiver_never_had_is_cleared_by_the_reconcile() {
+    let t = sync_app(&[("RECONCILE_ON_BOOT", "false")]);
+    t.outbound.then(Answer::Status(422, None));
+    let (token, id) = sign_up_synced(&t, "never-there@example.com");
+    assert!(!remote_ids(&t).contains(&id));
+    t.outbound.then(Answer::Status(422, None));
+    let handled = block_on(t.app.respond(
+        raw(
+            "POST",
+            "/api/auth/delete-user",
+            &[
+                ("content-type", "application/json"),
+                ("authorization", &format!("Bearer {token}")),
+            ],
+            br#"{"password":"correct horse battery"}"#,
+        ),
+        t.clock.get(),
+    ));
+    block_on(t.app.follow_up(&handled.synced_users, &[], t.clock.get()));
+    let rows = block_on(outbox::rows(&t.sql)).unwrap();
+    assert_eq!(
+        (rows[0].op.as_str(), rows[0].status.as_str()),
+        ("delete", "dead")
+    );
+    operator(&t, "POST", "run", Some(TOKEN), json!({}));
+    cron(&t);
+    let left = block_on(outbox::rows(&t.sql)).unwrap();
+    assert!(
+        left.is_empty(),
+        "the receiver is as D1: nothing left dead: {left:?} {:?}",
+        t.logs.0.borrow()
+    );
+}

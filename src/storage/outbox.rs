@@ -290,6 +290,16 @@ pub fn clear_settled_dead(settled_json: &str) -> Statement {
     )
 }
 
+/// Dead deletions of users the receiver does not have in `(after, up_to]` (`remote_json`: the ids
+/// it has there): what they would have done is done.
+pub fn clear_absent_dead_deletes(after: &str, up_to: Option<&str>, remote_json: &str) -> Statement {
+    Statement::new(
+        r#"delete from "sync_outbox" where "status" = 'dead' and "op" = 'delete' and "userId" > ?1
+             and (?2 is null or "userId" <= ?2) and "userId" not in (select "value" from json_each(?3))"#,
+        vec![after.into(), up_to.into(), remote_json.into()],
+    )
+}
+
 /// One keyset page of local users after `after`, with their sync versions (0: never queued).
 pub async fn local_page(
     sql: &dyn Sql,

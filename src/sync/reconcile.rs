@@ -148,6 +148,12 @@ impl Reconcile<'_> {
                 .filter(|(id, _)| end.as_deref().is_none_or(|e| id.as_str() <= e))
                 .collect();
             let mut batch = self.differences(&local, &remote, now, &mut report).await?;
+            let remote_ids: Vec<&str> = remote.iter().map(|r| r.id.as_str()).collect();
+            batch.push(outbox::clear_absent_dead_deletes(
+                &cursor,
+                end.as_deref(),
+                &json!(remote_ids).to_string(),
+            ));
             report.pages += 1;
             report.spent += 2;
             match end {
@@ -284,7 +290,7 @@ impl Reconcile<'_> {
         report.orphans_seen += page_orphans;
         if page_orphans > 0 {
             batch.push(Statement::new(
-                r#"update "sync_state" set "value" = cast("value" as integer) + ?1 where "key" = 'reconcile.orphans'"#,
+                r#"update "sync_state" set "value" = cast("value" as integer) + cast(?1 as integer) where "key" = 'reconcile.orphans'"#,
                 vec![page_orphans.into()],
             ));
         }

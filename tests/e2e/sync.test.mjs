@@ -3,14 +3,17 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { startReceiver } from "./receiver/receiver.mjs";
 import { BASE, Jar, call, uniqueEmail } from "./helpers.mjs";
 
 const PASSWORD = "correct horse battery";
+const RECEIVER_PATH = "/cms";
 let receiver;
 
 before(async () => {
-  receiver = await startReceiver({ port: Number(process.env.RECEIVER_PORT), secrets: [process.env.SYNC_SECRET] });
+  // scripts/e2e.sh gives the service a PAYLOAD_SYNC_URL with a path: every request here signs it.
+  receiver = await startReceiver({ port: Number(process.env.RECEIVER_PORT), secrets: [process.env.SYNC_SECRET], basePath: RECEIVER_PATH });
 });
 after(() => receiver?.close());
 
@@ -38,7 +41,7 @@ async function signUp(tag) {
 }
 
 function resetFaults() {
-  Object.assign(receiver.faults, { failRate: 0, tooManyRequests: null, delayMs: 0, dropAfterApply: 0, holdNext: false, clockSkewSeconds: 0 });
+  Object.assign(receiver.faults, { failRate: 0, refuseRate: 0, refuseNext: 0, tooManyRequests: null, delayMs: 0, dropAfterApply: 0, holdNext: false, clockSkewSeconds: 0 });
 }
 
 test("a sign-up reaches the receiver right after the response, without the cron", async () => {
@@ -100,15 +103,17 @@ test("replayed, re-timed, re-pathed or altered requests are refused", async () =
   await signUp("replay");
   await eventually(() => receiver.seen.length > 0, "a delivered request");
   const { headers, body } = receiver.seen.at(-1);
-  const resend = (path, h, b) => fetch(`http://127.0.0.1:${process.env.RECEIVER_PORT}${path}`, { method: "POST", headers: h, body: b }).then((r) => r.status);
+  const resend = (path, h, b) => fetch(`http://127.0.0.1:${process.env.RECEIVER_PORT}${RECEIVER_PATH}${path}`, { method: "POST", headers: h, body: b }).then((r) => r.status);
   const forward = Object.fromEntries(Object.entries(headers).filter(([k]) => k.startsWith("x-ba-sync-") || k === "content-type"));
   assert.equal(await resend("/api/ba-sync/events", forward, body), 409, "an identical resend is a replay");
-  const fresh = { ...forward, "x-ba-sync-nonce": "a-fresh-nonce-for-this-test" };
-  assert.equal(await resend("/api/ba-sync/events", fresh, Buffer.concat([body, Buffer.from(" ")])), 401, "an altered body");
-  assert.equal(await resend("/api/ba-sync/events", { ...fresh, "x-ba-sync-timestamp": String(Number(forward["x-ba-sync-timestamp"]) - 1) }, body), 401, "a re-timed request");
-  assert.equal(await resend("/api/ba-sync/manifest", fresh, body), 401, "a re-pathed request");
+  // Fresh, well-formed nonces: each refusal below is for the reason it names.
+  const fresh = () => ({ ...forward, "x-ba-sync-nonce": randomBytes(16).toString("base64url") });
+  assert.equal(await resend("/api/ba-sync/events", fresh(), Buffer.concat([body, Buffer.from(" ")])), 401, "an altered body");
+  assert.equal(await resend("/api/ba-sync/events", { ...fresh(), "x-ba-sync-timestamp": String(Number(forward["x-ba-sync-timestamp"]) - 1) }, body), 401, "a re-timed request");
+  assert.equal(await resend("/api/ba-sync/manifest", fresh(), body), 401, "a re-pathed request");
+  assert.equal(await resend("/api/ba-sync/events", { ...forward, "x-ba-sync-nonce": "not-a-128-bit-nonce" }, body), 401, "a malformed nonce");
   receiver.faults.clockSkewSeconds = 301;
-  assert.equal(await resend("/api/ba-sync/events", { ...fresh, "x-ba-sync-nonce": "another-fresh-nonce" }, body), 401, "outside the window");
+  assert.equal(await resend("/api/ba-sync/events", fresh(), body), 401, "outside the window");
 });
 
 const operator = (method, path, { token = process.env.RECONCILE_TOKEN, body } = {}) =>
@@ -156,9 +161,10 @@ test("a long receiver outage queues work, shows in the status, and recovers", as
   await eventually(() => users.every((u) => receiver.user(u.id)), "recovery");
 });
 
-test("soak: 300 users created, updated and deleted while the receiver fails 30% and drops acknowledgements", async () => {
+test("soak: 300 users created, updated and deleted while the receiver fails 30%, refuses 5% and drops acknowledgements", async () => {
   resetFaults();
   receiver.faults.failRate = 0.3;
+  receiver.faults.refuseRate = 0.05;
   receiver.faults.dropAfterApply = 20;
   const users = [];
   for (let i = 0; i < 300; i++) users.push(await signUp(`soak${i}`));
@@ -166,21 +172,25 @@ test("soak: 300 users created, updated and deleted while the receiver fails 30% 
   const deleted = users.filter((_, i) => i % 3 === 0);
   for (const u of deleted) await call("/delete-user", { method: "POST", body: { password: PASSWORD }, jar: u.jar });
   receiver.faults.failRate = 0;
-  const alive = users.filter((u) => !deleted.includes(u));
-  const converged = () =>
-    alive.every((u, i) => receiver.user(u.id)?.name === (users.indexOf(u) % 2 === 0 ? "Updated" : "Synced")) &&
-    deleted.every((u) => !receiver.user(u.id) && receiver.tombstone(u.id));
-  await eventually(converged, "the receiver to match D1", { timeoutMs: 120_000 });
-  for (const u of alive) assert.equal(receiver.user(u.id).version, users.indexOf(u) % 2 === 0 ? 2 : 1, "no duplicate application");
-
-  // Drained, with a full reconcile for good measure: the receiver holds exactly D1's users.
+  receiver.faults.refuseRate = 0;
+  const refused = receiver.stats.refused;
+  // Refused events are parked dead; the full reconcile is what repairs them.
   receiver.faults.dropAfterApply = 0;
   await operator("POST", "run", { body: {} });
   let status;
   const probe = async () => {
     status = (await operator("GET", "status")).json;
   };
-  await eventually(() => status?.reconciling === false && status.queueSize === 0, "a drained queue", { probe });
+  await eventually(() => status?.reconciling === false && status.queueSize === 0, "a drained queue after a reconcile", { probe, timeoutMs: 120_000 });
+  const alive = users.filter((u) => !deleted.includes(u));
+  for (const u of alive) {
+    assert.equal(receiver.user(u.id)?.name, users.indexOf(u) % 2 === 0 ? "Updated" : "Synced", u.id);
+    assert.equal(receiver.user(u.id).version, users.indexOf(u) % 2 === 0 ? 2 : 1, "no duplicate application");
+  }
+  // A user whose every event was refused never reached the receiver: absent is what counts.
+  for (const u of deleted) assert.ok(!receiver.user(u.id), `${u.id} deleted`);
+  assert.equal(status.deadTasks, 0, JSON.stringify(status));
+  assert.ok(refused > 0, "the soak did include refusals");
   assert.deepEqual(receiver.users().map((u) => u.id), d1UserIds());
 });
 
@@ -234,4 +244,77 @@ test("429 with Retry-After delays the retry by at least that long", async () => 
   await eventually(() => receiver.user(id), "the delivery after Retry-After");
   const [first, second] = attempts();
   assert.ok(second.at - first.at >= 3_000, `retried after ${second.at - first.at} ms`);
+});
+
+/** The requests the receiver saw for one user since `from`, oldest first. */
+const attemptsFor = (id, from) => receiver.seen.slice(from).filter((r) => r.body.toString("utf8").includes(id));
+
+test("a refused upsert followed by a rename, and by a delete, while it is in flight: both arrive", async () => {
+  for (const next of ["rename", "delete"]) {
+    resetFaults();
+    const u = await signUp(`refused-${next}`);
+    await eventually(() => receiver.user(u.id), "the first delivery");
+    receiver.faults.holdNext = true;
+    await call("/update-user", { method: "POST", body: { name: "Second" }, jar: u.jar });
+    await eventually(() => receiver.faults.holdNext === false, "the second version held in flight", { useCron: false, timeoutMs: 10_000 });
+    if (next === "rename") await call("/update-user", { method: "POST", body: { name: "Third" }, jar: u.jar });
+    else await call("/delete-user", { method: "POST", body: { password: PASSWORD }, jar: u.jar });
+    receiver.faults.refuseNext = 1;
+    receiver.releaseHeld();
+    if (next === "rename") await eventually(() => receiver.user(u.id)?.name === "Third", "the rename made in flight");
+    else await eventually(() => !receiver.user(u.id) && receiver.tombstone(u.id), "the delete made in flight");
+  }
+});
+
+test("a refused delete is repaired by the reconcile with prune off", async () => {
+  resetFaults();
+  const u = await signUp("refused-delete");
+  await eventually(() => receiver.user(u.id), "the first delivery");
+  receiver.faults.refuseNext = 1;
+  await call("/delete-user", { method: "POST", body: { password: PASSWORD }, jar: u.jar });
+  await eventually(() => receiver.faults.refuseNext === 0, "the refusal", { useCron: false, timeoutMs: 10_000 });
+  await sleep(500);
+  assert.ok(receiver.user(u.id), "still at the receiver after the refusal");
+  await operator("POST", "run", { body: {} });
+  await eventually(() => !receiver.user(u.id) && receiver.tombstone(u.id), "the reconcile to deliver the deletion");
+});
+
+test("every request carries a 128-bit base64url nonce and the time it was sent", async () => {
+  resetFaults();
+  const from = receiver.seen.length;
+  receiver.faults.failRate = 1;
+  const { id } = await signUp("stamps");
+  await eventually(() => attemptsFor(id, from).length >= 1, "a failed attempt", { useCron: false, timeoutMs: 10_000 });
+  receiver.faults.failRate = 0;
+  await eventually(() => receiver.user(id), "the delivery");
+  const seen = receiver.seen.slice(from);
+  assert.ok(seen.length >= 2);
+  for (const r of seen) {
+    assert.match(r.headers["x-ba-sync-nonce"], /^[A-Za-z0-9_-]{21}[AQgw]$/);
+    assert.equal(Buffer.from(r.headers["x-ba-sync-nonce"], "base64url").length, 16);
+    const skew = r.at / 1000 - Number(r.headers["x-ba-sync-timestamp"]);
+    assert.ok(skew >= -1 && skew < 2, `signed ${skew.toFixed(1)} s before it arrived`);
+  }
+  // No retry before its backoff: the first failure waits at least 2 s.
+  const [first, second] = attemptsFor(id, from);
+  assert.ok(second.at - first.at >= 2_000, `retried after ${second.at - first.at} ms`);
+});
+
+test("a reconcile pages through 5,000 receiver-only users within each run's budget", async () => {
+  resetFaults();
+  for (let i = 0; i < 5_000; i++) receiver.plant(`zz-orphan-${String(i).padStart(5, "0")}`, 1);
+  await operator("POST", "run", { body: {} });
+  let status;
+  let runs = 0;
+  while (true) {
+    const before = receiver.stats.manifests;
+    await cron();
+    runs++;
+    assert.ok(receiver.stats.manifests - before <= 40, `a run made ${receiver.stats.manifests - before} manifest requests`);
+    status = (await operator("GET", "status")).json;
+    if (!status.reconciling) break;
+    assert.ok(runs < 60, "the reconcile keeps moving");
+  }
+  assert.ok(status.receiverOnlyUsers >= 5_000, JSON.stringify(status));
+  for (let i = 0; i < 5_000; i++) receiver.forget(`zz-orphan-${String(i).padStart(5, "0")}`);
 });

@@ -40,7 +40,13 @@ pub async fn status(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let sql = ctx.drivers.sql.as_ref();
     let s = outbox::summary(sql, ctx.now).await?;
     let state = outbox::state(sql).await?;
-    let number = |k: &str| state.get(k).and_then(|v| v.parse::<i64>().ok());
+    // D1 binds JavaScript numbers, which can come back as "5003.0".
+    let number = |k: &str| {
+        state
+            .get(k)
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|v| v as i64)
+    };
     Ok(Reply::json(json!({
         "queueSize": s.queue_size,
         "userOperationTasks": s.user_operations,

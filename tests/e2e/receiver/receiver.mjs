@@ -1,6 +1,6 @@
-// A loopback sync receiver (docs/sync-protocol.md) keeping its copy of the users in SQLite, with
-// switches to inject the faults a real receiver shows: failures, 429s, delays, lost
-// acknowledgements, held requests and clock skew.
+// A loopback sync receiver (docs/sync-protocol.md) keeping its copy of the users in SQLite, below
+// a base path of its own, with switches to inject the faults a real receiver shows: failures,
+// refusals, 429s, delays, lost acknowledgements, held requests and clock skew.
 import { createServer } from "node:http";
 import { DatabaseSync } from "node:sqlite";
 import { verifyRequest } from "../../../examples/payload/ba-sync/verify.mjs";
@@ -12,10 +12,10 @@ const SCHEMA = `
   create table nonces (nonce text primary key, expires_at integer not null);
 `;
 
-export function startReceiver({ port, secrets }) {
+export function startReceiver({ port, secrets, basePath = "" }) {
   const db = new DatabaseSync(":memory:");
   db.exec(SCHEMA);
-  const faults = { failRate: 0, tooManyRequests: null, delayMs: 0, dropAfterApply: 0, holdNext: false, clockSkewSeconds: 0 };
+  const faults = { failRate: 0, refuseRate: 0, refuseNext: 0, tooManyRequests: null, delayMs: 0, dropAfterApply: 0, holdNext: false, clockSkewSeconds: 0 };
   const stats = { requests: 0, manifests: 0, applied: 0, duplicates: 0, stale: 0, refused: 0, failed: 0, dropped: 0 };
   const seen = [];
   let held = null;
@@ -81,8 +81,13 @@ export function startReceiver({ port, secrets }) {
       stats.refused++;
       return res.writeHead(409, { "content-type": "application/json" }).end(JSON.stringify({ error: "replay" }));
     }
-    if (req.url === "/api/ba-sync/manifest") return manifest(res, body);
-    if (req.url !== "/api/ba-sync/events") return res.writeHead(404).end();
+    if (req.url === `${basePath}/api/ba-sync/manifest`) return manifest(res, body);
+    if (req.url !== `${basePath}/api/ba-sync/events`) return res.writeHead(404).end();
+    if (faults.refuseNext > 0 || Math.random() < faults.refuseRate) {
+      faults.refuseNext = Math.max(0, faults.refuseNext - 1);
+      stats.refused++;
+      return res.writeHead(422, { "content-type": "application/json" }).end(JSON.stringify({ error: "cannot apply" }));
+    }
     let events;
     try {
       events = JSON.parse(body.toString("utf8")).events;
