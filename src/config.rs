@@ -69,8 +69,10 @@ pub struct SyncConfig {
     /// D1 calls and fetches one invocation may spend on sync (the Workers Free plan allows 50
     /// of each).
     pub subrequest_budget: i64,
-    /// Events per request.
+    /// Events claimed per round.
     pub batch_size: i64,
+    /// Largest request body; a round's events go out in as many requests as that takes.
+    pub batch_bytes: usize,
     pub reconcile: ReconcileConfig,
 }
 
@@ -358,9 +360,11 @@ impl Config {
                     key_id: get("BA_TO_PAYLOAD_KEY_ID").unwrap_or_else(|| "1".to_string()),
                     previous_secret: get("BA_TO_PAYLOAD_PREVIOUS_SECRET").map(Secret),
                     subrequest_budget: number("SYNC_SUBREQUEST_BUDGET", 40, 1, 10_000)?,
-                    batch_size: number("SYNC_BATCH_SIZE", 25, 1, 100)?,
+                    batch_size: number("SYNC_BATCH_SIZE", 500, 1, 1_000)?,
+                    batch_bytes: number("SYNC_BATCH_BYTES", 256 * 1024, 4 * 1024, 4 * 1024 * 1024)?
+                        as usize,
                     reconcile: ReconcileConfig {
-                        page_size: number("RECONCILE_PAGE_SIZE", 500, 1, 500)?,
+                        page_size: number("RECONCILE_PAGE_SIZE", 1_000, 1, 1_000)?,
                         every_ms: number(
                             "RECONCILE_EVERY_MS",
                             30 * 60 * 1000,

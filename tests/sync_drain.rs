@@ -75,7 +75,7 @@ fn a_sign_up_is_queued_with_the_user_and_sent_signed_right_after_the_response() 
         "the outbox row committed with the user"
     );
     block_on(t.app.follow_up(&synced, &[], t.clock.get()));
-    assert!(outbox_rows(&t).is_empty());
+    assert!(outbox_rows(&t).is_empty(), "{:?}", t.logs.0.borrow());
 
     let requests = t.outbound.requests.borrow();
     let (url, headers, body) = &requests[0];
@@ -265,13 +265,14 @@ fn duplicate_and_stale_answers_count_as_delivered() {
 
 #[test]
 fn the_request_budget_bounds_one_invocation() {
+    // 12 units for delivery: three rounds of four (claim, read, send, record).
     let t = sync_app(&[("SYNC_SUBREQUEST_BUDGET", "20"), ("SYNC_BATCH_SIZE", "2")]);
-    for i in 0..5 {
+    for i in 0..7 {
         sign_up(&t, &format!("many{i}@example.com"));
     }
     cron(&t);
-    assert_eq!(t.outbound.requests.borrow().len(), 2);
-    assert_eq!(t.outbound.events().len(), 4, "several events per request");
+    assert_eq!(t.outbound.requests.borrow().len(), 3);
+    assert_eq!(t.outbound.events().len(), 6, "several events per request");
     assert_eq!(outbox_rows(&t).len(), 1);
     assert!(t
         .logs
@@ -546,4 +547,40 @@ fn occurred_at_is_the_time_of_the_change_on_every_retry() {
             ("user.delete".to_string(), deleted_at),
         ]
     );
+}
+
+#[test]
+fn a_round_goes_out_in_requests_of_at_most_the_byte_cap_within_the_budget() {
+    // Each upsert is about 500 bytes: a 4 KB cap takes about seven per request.
+    let t = sync_app(&[
+        ("SYNC_BATCH_BYTES", "4096"),
+        ("SYNC_SUBREQUEST_BUDGET", "15"),
+    ]);
+    for i in 0..40 {
+        sign_up(&t, &format!("sized{i:02}@example.com"));
+    }
+    cron(&t);
+    let sizes: Vec<usize> = t
+        .outbound
+        .raw_bodies
+        .borrow()
+        .iter()
+        .map(Vec::len)
+        .collect();
+    assert!(sizes.iter().all(|s| *s <= 4096), "{sizes:?}");
+    assert!(sizes.len() >= 2, "{sizes:?}");
+    let sent = t.outbound.events().len();
+    let pending = outbox_rows(&t);
+    assert_eq!(
+        sent + pending.len(),
+        40,
+        "what the budget did not cover waits, untouched"
+    );
+    assert!(pending
+        .iter()
+        .all(|r| r.status == "pending" && r.attempts == 0));
+    t.advance(1_000);
+    cron(&t);
+    cron(&t);
+    assert!(outbox_rows(&t).is_empty());
 }

@@ -117,9 +117,43 @@ pub async fn claim(
 }
 
 fn count(key: &'static str) -> Statement {
+    count_by(key, 1)
+}
+
+fn count_by(key: &'static str, n: i64) -> Statement {
     Statement::new(
-        r#"insert into "sync_state" ("key", "value") values (?1, '1') on conflict ("key") do update set "value" = cast("sync_state"."value" as integer) + 1"#,
-        vec![key.into()],
+        r#"insert into "sync_state" ("key", "value") values (?1, cast(?2 as text)) on conflict ("key") do update set "value" = cast("sync_state"."value" as integer) + cast(?2 as integer)"#,
+        vec![key.into(), n.into()],
+    )
+}
+
+/// The receiver has these versions (`(userId, version)`, rows leased by `owner`): their rows go
+/// in one statement, unless a newer version arrived meanwhile, which goes back to pending.
+pub fn complete_all(delivered: &[(&str, i64)], owner: &str) -> Vec<Statement> {
+    let pairs = serde_json::json!(delivered
+        .iter()
+        .map(|(id, version)| serde_json::json!([id, version]))
+        .collect::<Vec<_>>())
+    .to_string();
+    let ids = serde_json::json!(delivered.iter().map(|(id, _)| id).collect::<Vec<_>>()).to_string();
+    vec![
+        Statement::new(
+            r#"delete from "sync_outbox" where "userId" in (select json_extract("value", '$[0]') from json_each(?1))
+                 and "version" = (select json_extract(d."value", '$[1]') from json_each(?1) d where json_extract(d."value", '$[0]') = "sync_outbox"."userId")"#,
+            vec![pairs.into()],
+        ),
+        release_all(&ids, owner),
+        count_by("processed", delivered.len() as i64),
+    ]
+}
+
+/// Rows of `user_ids_json` leased by `owner` go back to pending as they are (not sent this
+/// round, or a newer version written while they were in flight).
+pub fn release_all(user_ids_json: &str, owner: &str) -> Statement {
+    Statement::new(
+        r#"update "sync_outbox" set "status" = 'pending', "leaseOwner" = null, "leaseUntil" = null
+           where "userId" in (select "value" from json_each(?1)) and "status" = 'inflight' and "leaseOwner" = ?2"#,
+        vec![user_ids_json.into(), owner.into()],
     )
 }
 
@@ -233,6 +267,28 @@ pub fn reconcile_upsert(user_id: &str, event_id: &str, now: Millis) -> Vec<State
                  "attempts" = case when "sync_outbox"."status" = 'dead' then 0 else "sync_outbox"."attempts" end,
                  "nextAttemptAt" = case when "sync_outbox"."status" = 'dead' then excluded."nextAttemptAt" else "sync_outbox"."nextAttemptAt" end"#,
             vec![user_id.into(), event_id.into(), now.into()],
+        ),
+    ]
+}
+
+/// [`reconcile_upsert`] for many users at once (`user_ids_json`, a JSON array), in two
+/// statements; event ids are made in SQL.
+pub fn reconcile_upsert_all(user_ids_json: &str, now: Millis) -> Vec<Statement> {
+    vec![
+        Statement::new(
+            r#"insert into "sync_version" ("userId", "version") select "value", 1 from json_each(?1) where true
+               on conflict ("userId") do nothing"#,
+            vec![user_ids_json.into()],
+        ),
+        Statement::new(
+            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt", "changedAt")
+               select "userId", 'upsert', "version", 'evt_' || lower(hex(randomblob(12))), 1, 'pending', 0, ?2, ?2, ?2, ?2
+               from "sync_version" where "userId" in (select "value" from json_each(?1))
+               on conflict ("userId") do update set
+                 "status" = case when "sync_outbox"."status" = 'dead' then 'pending' else "sync_outbox"."status" end,
+                 "attempts" = case when "sync_outbox"."status" = 'dead' then 0 else "sync_outbox"."attempts" end,
+                 "nextAttemptAt" = case when "sync_outbox"."status" = 'dead' then excluded."nextAttemptAt" else "sync_outbox"."nextAttemptAt" end"#,
+            vec![user_ids_json.into(), now.into()],
         ),
     ]
 }

@@ -8,16 +8,38 @@ use crate::config::SyncConfig;
 use crate::crypto::random;
 use crate::storage::outbox::{self, OutboxRow};
 use crate::storage::users::User;
-use crate::storage::{query_all, Sql, Statement, StorageError};
+use crate::storage::{Sql, Statement, StorageError};
 use crate::time::{to_iso, Millis, Timer, SECOND};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+use std::collections::HashMap;
 
 pub const EVENTS_PATH: &str = "/api/ba-sync/events";
 const LEASE: Millis = 90 * SECOND;
 
-/// Budget units one delivery round costs: claim, read users, read accounts, send, record.
-pub const ROUND_COST: i64 = 5;
+/// Budget units one delivery round costs at the least: claim, read users and accounts (one
+/// batch), one request, record.
+pub const ROUND_COST: i64 = 4;
+
+/// Splits events into request bodies of at most `max_bytes` (`{"events":[…]}`), each with at
+/// least one event.
+fn by_size(events: &[(String, Value)], max_bytes: usize) -> Vec<&[(String, Value)]> {
+    const ENVELOPE: usize = r#"{"events":[]}"#.len();
+    let mut parts = Vec::new();
+    let (mut start, mut size) = (0, ENVELOPE);
+    for (i, (_, event)) in events.iter().enumerate() {
+        let len = event.to_string().len() + 1;
+        if i > start && size + len > max_bytes {
+            parts.push(&events[start..i]);
+            (start, size) = (i, ENVELOPE);
+        }
+        size += len;
+    }
+    if start < events.len() {
+        parts.push(&events[start..]);
+    }
+    parts
+}
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct DrainReport {
@@ -145,10 +167,22 @@ impl Drain<'_> {
                 break;
             }
             last_claim_full = rows.len() as i64 == self.sync.batch_size;
-            report.requests += 1;
-            report.spent += ROUND_COST - 1;
             let events = self.events(&rows, round_at).await?;
-            let outcomes = self.send(&events, &mut report).await;
+            report.spent += 1;
+            // As many requests of at most SYNC_BATCH_BYTES as the budget allows, keeping a unit
+            // for the write; what is left goes back to pending untouched.
+            let mut outcomes = Vec::with_capacity(events.len());
+            let mut unsent: Vec<&str> = Vec::new();
+            for part in by_size(&events, self.sync.batch_bytes) {
+                if report.spent + 2 > budget {
+                    unsent.extend(part.iter().map(|(id, _)| id.as_str()));
+                    continue;
+                }
+                report.requests += 1;
+                report.spent += 1;
+                outcomes.extend(self.send(part, &mut report).await);
+            }
+            report.spent += 1;
             // Backoff and Retry-After count from when the answer came, not from the run's start.
             let now = self.clock.now();
             let mut batch: Vec<Statement> = Vec::new();
@@ -166,15 +200,19 @@ impl Drain<'_> {
                     &(now + after).to_string(),
                 ));
             }
+            let outcomes: HashMap<&str, &Outcome> =
+                outcomes.iter().map(|(id, o)| (id.as_str(), o)).collect();
+            let mut delivered: Vec<(&str, i64)> = Vec::new();
+            let mut held_back: Vec<&str> = Vec::new();
             for row in &rows {
-                match outcomes
-                    .iter()
-                    .find(|(id, _)| *id == row.event_id)
-                    .map(|(_, o)| o)
-                {
+                if unsent.contains(&row.event_id.as_str()) {
+                    held_back.push(row.user_id.as_str());
+                    continue;
+                }
+                match outcomes.get(row.event_id.as_str()).copied() {
                     Some(Outcome::Delivered) => {
                         report.delivered += 1;
-                        batch.extend(outbox::complete(row, &owner));
+                        delivered.push((row.user_id.as_str(), row.version));
                     }
                     Some(Outcome::Refused(why)) => {
                         report.dead += 1;
@@ -228,6 +266,12 @@ impl Drain<'_> {
                     )?),
                 }
             }
+            if !delivered.is_empty() {
+                batch.extend(outbox::complete_all(&delivered, &owner));
+            }
+            if !held_back.is_empty() {
+                batch.push(outbox::release_all(&json!(held_back).to_string(), &owner));
+            }
             batch.push(outbox::set_state("lastDrainAt", &now.to_string()));
             self.sql.batch(batch).await?;
         }
@@ -265,7 +309,7 @@ impl Drain<'_> {
     }
 
     /// The messages for claimed rows, built from the current D1 state (an upsert whose user is
-    /// gone becomes a delete).
+    /// gone becomes a delete): the users and their accounts read in one D1 call.
     async fn events(
         &self,
         rows: &[OutboxRow],
@@ -276,56 +320,53 @@ impl Drain<'_> {
             .filter(|r| r.op == "upsert")
             .map(|r| r.user_id.as_str())
             .collect();
-        let users = self.users(&ids).await?;
-        let accounts = self.accounts(&ids).await?;
+        let ids_json = json!(ids).to_string();
+        let read = self
+            .sql
+            .run_batch(vec![
+                Statement::new(
+                    r#"select "id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt" from "user" where "id" in (select "value" from json_each(?1))"#,
+                    vec![ids_json.as_str().into()],
+                ),
+                Statement::new(
+                    r#"select "id", "providerId", "accountId", "userId" from "account" where "userId" in (select "value" from json_each(?1)) order by "createdAt""#,
+                    vec![ids_json.as_str().into()],
+                ),
+            ])
+            .await?;
+        let mut users: HashMap<String, Value> = HashMap::new();
+        for row in read.first().map(|r| r.rows.clone()).unwrap_or_default() {
+            let user: User = serde_json::from_value(Value::Object(row))
+                .map_err(|e| StorageError::Decode(e.to_string()))?;
+            users.insert(user.id.clone(), json!(user));
+        }
+        let mut accounts: HashMap<String, Vec<Value>> = HashMap::new();
+        for a in read.get(1).map(|r| r.rows.clone()).unwrap_or_default() {
+            let owner = a
+                .get("userId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            accounts.entry(owner).or_default().push(
+                json!({"id": a["id"], "providerId": a["providerId"], "accountId": a["accountId"]}),
+            );
+        }
         // occurredAt is when the change was made, the same on every retry: the user's updatedAt
         // for an upsert, the recorded time for a delete.
         let deleted_at = |row: &OutboxRow| to_iso(row.changed_at.unwrap_or(now));
         Ok(rows
             .iter()
             .map(|row| {
-                let user = users.iter().find(|u| u.get("id").and_then(Value::as_str) == Some(row.user_id.as_str()));
-                let event = match (row.op.as_str(), user) {
+                let event = match (row.op.as_str(), users.get(&row.user_id)) {
                     ("upsert", Some(user)) => {
-                        let mine: Vec<Value> = accounts
-                            .iter()
-                            .filter(|a| a.get("userId").and_then(Value::as_str) == Some(row.user_id.as_str()))
-                            .map(|a| json!({"id": a["id"], "providerId": a["providerId"], "accountId": a["accountId"]}))
-                            .collect();
-                        json!({"type": "user.upsert", "eventId": row.event_id, "version": row.version, "occurredAt": user.get("updatedAt"), "user": user, "accounts": mine})
+                        let mine = accounts.get(&row.user_id).cloned().unwrap_or_default();
+                        json!({"type": "user.upsert", "eventId": row.event_id, "version": row.version, "occurredAt": user["updatedAt"], "user": user, "accounts": mine})
                     }
                     _ => json!({"type": "user.delete", "eventId": row.event_id, "version": row.version, "occurredAt": deleted_at(row), "userId": row.user_id}),
                 };
                 (row.event_id.clone(), event)
             })
             .collect())
-    }
-
-    async fn users(&self, ids: &[&str]) -> Result<Vec<Map<String, Value>>, StorageError> {
-        let users = query_all::<User>(
-            self.sql,
-            Statement::new(
-                r#"select "id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt" from "user" where "id" in (select "value" from json_each(?1))"#,
-                vec![json!(ids).to_string().into()],
-            ),
-        )
-        .await?;
-        Ok(users
-            .into_iter()
-            .filter_map(|u| match serde_json::to_value(u) {
-                Ok(Value::Object(m)) => Some(m),
-                _ => None,
-            })
-            .collect())
-    }
-
-    async fn accounts(&self, ids: &[&str]) -> Result<Vec<Map<String, Value>>, StorageError> {
-        self.sql
-            .query(Statement::new(
-                r#"select "id", "providerId", "accountId", "userId" from "account" where "userId" in (select "value" from json_each(?1)) order by "createdAt""#,
-                vec![json!(ids).to_string().into()],
-            ))
-            .await
     }
 
     /// Sends the events, in one request when the receiver takes them all and in halves for as

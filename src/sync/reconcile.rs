@@ -240,17 +240,21 @@ impl Reconcile<'_> {
             local.iter().map(|(id, _)| id.as_str()).collect();
         let mut batch = Vec::new();
         let mut settled = Vec::new();
+        let mut behind = Vec::new();
         for (id, version) in local {
-            let behind = match remote_versions.get(id.as_str()) {
-                None => true,
-                Some(&theirs) => *version == 0 || theirs < *version,
-            };
-            if behind {
-                report.queued_upserts += 1;
-                batch.extend(outbox::reconcile_upsert(id, &random_id("evt_")?, now));
-            } else {
-                settled.push(json!([id, version]));
+            match remote_versions.get(id.as_str()) {
+                Some(&theirs) if *version != 0 && theirs >= *version => {
+                    settled.push(json!([id, version]))
+                }
+                _ => behind.push(id.as_str()),
             }
+        }
+        if !behind.is_empty() {
+            report.queued_upserts += behind.len() as i64;
+            batch.extend(outbox::reconcile_upsert_all(
+                &json!(behind).to_string(),
+                now,
+            ));
         }
         if !settled.is_empty() {
             batch.push(outbox::clear_settled_dead(&json!(settled).to_string()));

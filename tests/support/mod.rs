@@ -136,10 +136,14 @@ impl Sql for Sqlite {
         let tx = conn.transaction().map_err(error)?;
         let mut done = Vec::new();
         for stmt in &stmts {
-            done.push(if stmt.sql.to_ascii_lowercase().contains("returning") {
+            // Statements that return rows (a select, or `returning`) are read; the rest run.
+            let prepared = tx.prepare(stmt.sql).map_err(error)?;
+            let (returns_rows, read_only) = (prepared.column_count() > 0, prepared.readonly());
+            drop(prepared);
+            done.push(if returns_rows {
                 let rows = rows(&tx, stmt)?;
                 Executed {
-                    changes: tx.changes(),
+                    changes: if read_only { 0 } else { tx.changes() },
                     rows,
                 }
             } else {
