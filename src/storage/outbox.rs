@@ -251,28 +251,9 @@ pub async fn rows(sql: &dyn Sql) -> Result<Vec<OutboxRow>, StorageError> {
     .await
 }
 
-/// A reconcile found the receiver missing `user_id` or behind: queue an upsert at reconcile
-/// priority, without disturbing a pending user operation (a dead row is revived).
-pub fn reconcile_upsert(user_id: &str, event_id: &str, now: Millis) -> Vec<Statement> {
-    vec![
-        Statement::new(
-            r#"insert into "sync_version" ("userId", "version") values (?1, 1) on conflict ("userId") do nothing"#,
-            vec![user_id.into()],
-        ),
-        Statement::new(
-            r#"insert into "sync_outbox" ("userId", "op", "version", "eventId", "priority", "status", "attempts", "nextAttemptAt", "createdAt", "updatedAt", "changedAt")
-               select "userId", 'upsert', "version", ?2, 1, 'pending', 0, ?3, ?3, ?3, ?3 from "sync_version" where "userId" = ?1
-               on conflict ("userId") do update set
-                 "status" = case when "sync_outbox"."status" = 'dead' then 'pending' else "sync_outbox"."status" end,
-                 "attempts" = case when "sync_outbox"."status" = 'dead' then 0 else "sync_outbox"."attempts" end,
-                 "nextAttemptAt" = case when "sync_outbox"."status" = 'dead' then excluded."nextAttemptAt" else "sync_outbox"."nextAttemptAt" end"#,
-            vec![user_id.into(), event_id.into(), now.into()],
-        ),
-    ]
-}
-
-/// [`reconcile_upsert`] for many users at once (`user_ids_json`, a JSON array), in two
-/// statements; event ids are made in SQL.
+/// A reconcile found the receiver missing these users (`user_ids_json`, a JSON array) or behind:
+/// queue upserts at reconcile priority, in two statements, without disturbing pending user
+/// operations (dead rows are revived). Event ids are made in SQL.
 pub fn reconcile_upsert_all(user_ids_json: &str, now: Millis) -> Vec<Statement> {
     vec![
         Statement::new(
