@@ -698,7 +698,7 @@ fn the_webhook_is_signed_like_the_sync_protocol() {
     let signed = portcullis::sync::signature::Signed {
         timestamp: header("x-ba-sync-timestamp").parse().unwrap(),
         nonce: &header("x-ba-sync-nonce"),
-        event_id: &header("x-ba-sync-id"),
+        request_id: &header("x-ba-sync-id"),
         method: "POST",
         path: "/hooks/mail",
         body: &raw_body,

@@ -96,7 +96,7 @@ fn a_sign_up_is_queued_with_the_user_and_sent_signed_right_after_the_response() 
     let signed = Signed {
         timestamp: header(headers, "x-ba-sync-timestamp").parse().unwrap(),
         nonce: header(headers, "x-ba-sync-nonce"),
-        event_id: header(headers, "x-ba-sync-id"),
+        request_id: header(headers, "x-ba-sync-id"),
         method: "POST",
         path: "/api/ba-sync/events",
         body: &raw_body,
@@ -440,7 +440,7 @@ fn a_sync_url_with_a_path_signs_the_path_it_requests() {
     let signed = |path| Signed {
         timestamp: header(headers, "x-ba-sync-timestamp").parse().unwrap(),
         nonce: header(headers, "x-ba-sync-nonce"),
-        event_id: header(headers, "x-ba-sync-id"),
+        request_id: header(headers, "x-ba-sync-id"),
         method: "POST",
         path,
         body: &raw_body,

@@ -64,7 +64,7 @@ pub fn signed_post_to(
     let signed = Signed {
         timestamp,
         nonce: &nonce,
-        event_id: id,
+        request_id: id,
         method: "POST",
         path,
         body: &body,

@@ -19,20 +19,21 @@ pub struct Signed<'a> {
     /// Unix seconds.
     pub timestamp: i64,
     pub nonce: &'a str,
-    pub event_id: &'a str,
+    /// `x-ba-sync-id`: the id of this request (a delivery or a manifest), not of any event.
+    pub request_id: &'a str,
     pub method: &'a str,
     pub path: &'a str,
     pub body: &'a [u8],
 }
 
 impl Signed<'_> {
-    /// `v1\n{timestamp}\n{nonce}\n{event id}\n{METHOD}\n{path}\n{hex SHA-256 of the body}`
+    /// `v1\n{timestamp}\n{nonce}\n{request id}\n{METHOD}\n{path}\n{hex SHA-256 of the body}`
     pub fn signing_string(&self) -> String {
         format!(
             "v1\n{}\n{}\n{}\n{}\n{}\n{}",
             self.timestamp,
             self.nonce,
-            self.event_id,
+            self.request_id,
             self.method.to_ascii_uppercase(),
             self.path,
             sha256_hex(self.body)
@@ -103,7 +104,7 @@ mod tests {
         Signed {
             timestamp: 1_767_225_600,
             nonce: "bm9uY2Utbm9uY2Utbm9uYw",
-            event_id: "evt_01",
+            request_id: "evt_01",
             method: "POST",
             path: "/api/ba-sync/events",
             body: BODY,
@@ -128,7 +129,7 @@ mod tests {
         let manifest = Signed {
             timestamp: 1_767_225_600,
             nonce: "bWFuaWZlc3Qtbm9uY2UtMQ",
-            event_id: "manifest_01",
+            request_id: "manifest_01",
             method: "POST",
             path: "/api/ba-sync/manifest",
             body: br#"{"after":null,"upTo":null,"limit":500}"#,
@@ -136,6 +137,27 @@ mod tests {
         assert_eq!(
             manifest.signature(SECRET),
             "2b2fe0b63bf4398e0cebdb54be53bebf62261cb44c101267e8bc2602b67b7296"
+        );
+    }
+
+    #[test]
+    fn the_documented_batch_request_holds() {
+        let body = br#"{"events":[{"type":"user.upsert","eventId":"evt_02","version":1,"occurredAt":"2026-01-01T00:00:00.000Z","user":{"id":"u_2","name":"Ada","email":"ada@example.com","emailVerified":true,"image":null,"createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z"},"accounts":[{"id":"acc_2","providerId":"credential","accountId":"u_2"}]},{"type":"user.delete","eventId":"evt_01","version":2,"occurredAt":"2026-01-01T00:00:00.000Z","userId":"u_1"}]}"#;
+        let batch = Signed {
+            timestamp: 1_767_225_600,
+            nonce: "YmF0Y2gtbm9uY2UtMDAwMQ",
+            request_id: "dlv_01",
+            method: "POST",
+            path: "/cms/api/ba-sync/events",
+            body,
+        };
+        assert_eq!(
+            sha256_hex(body),
+            "ceb73dab94bd7133a779b42962cc098e5b74cf4867c2520cf0059928c81bbff6"
+        );
+        assert_eq!(
+            batch.header(&[SECRET]),
+            "v1=3915e2ac4036d3fca7d8a637f4bedd3b9f15094a5a2775f51233108430b9824a"
         );
     }
 

@@ -33,3 +33,18 @@ test("verification accepts the vector, either rotated secret, and nothing altere
   const retimed = verifyRequest({ headers: { ...headersFor(EVENT, header), "x-ba-sync-timestamp": "1767225601" }, method: "POST", path: EVENT.path, body: BODY, secrets: [SECRET], nowSeconds: 1767225600 });
   assert.equal(retimed.ok, false);
 });
+
+test("the documented whole request verifies exactly as sent", () => {
+  const body = Buffer.from('{"events":[{"type":"user.upsert","eventId":"evt_02","version":1,"occurredAt":"2026-01-01T00:00:00.000Z","user":{"id":"u_2","name":"Ada","email":"ada@example.com","emailVerified":true,"image":null,"createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z"},"accounts":[{"id":"acc_2","providerId":"credential","accountId":"u_2"}]},{"type":"user.delete","eventId":"evt_01","version":2,"occurredAt":"2026-01-01T00:00:00.000Z","userId":"u_1"}]}');
+  const headers = {
+    "content-type": "application/json",
+    "x-ba-sync-id": "dlv_01",
+    "x-ba-sync-timestamp": "1767225600",
+    "x-ba-sync-nonce": "YmF0Y2gtbm9uY2UtMDAwMQ",
+    "x-ba-sync-key-id": "1",
+    "x-ba-sync-signature": "v1=3915e2ac4036d3fca7d8a637f4bedd3b9f15094a5a2775f51233108430b9824a",
+  };
+  const check = (path) => verifyRequest({ headers, method: "POST", path, body, secrets: [SECRET], nowSeconds: 1767225600 }).ok;
+  assert.equal(check("/cms/api/ba-sync/events"), true);
+  assert.equal(check("/api/ba-sync/events"), false, "the path signed is the one requested");
+});
