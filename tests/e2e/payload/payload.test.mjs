@@ -4,10 +4,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BASE, Jar, call, uniqueEmail } from "../helpers.mjs";
+import { sign } from "../../../examples/payload/ba-sync/verify.mjs";
 
 const PASSWORD = "correct horse battery";
 const PAYLOAD = `http://127.0.0.1:${process.env.PAYLOAD_PORT}`;
@@ -84,4 +86,26 @@ test("a full reconcile against Payload's manifest converges, and Payload's REST 
   const forged = await fetch(`${PAYLOAD}/api/users`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ externalId: "forged", baSyncVersion: 99 }) });
   assert.equal(forged.status, 403);
   assert.equal((await state()).users.some((u) => u.id === "forged"), false);
+});
+
+test("Payload applies a full 500-event batch well within portcullis' 10 s request timeout", async () => {
+  const at = "2026-01-01T00:00:00.000Z";
+  const events = Array.from({ length: 500 }, (_, i) => {
+    const id = `batch-${process.pid}-${String(i).padStart(3, "0")}`;
+    return { type: "user.upsert", eventId: `evt_${id}`, version: 1, occurredAt: at, user: { id, name: `Batch ${i}`, email: `${id}@example.com`, emailVerified: true, image: null, createdAt: at, updatedAt: at }, accounts: [{ id: `acc_${id}`, providerId: "credential", accountId: id }] };
+  });
+  const body = Buffer.from(JSON.stringify({ events }));
+  const parts = { timestamp: Math.floor(Date.now() / 1000), nonce: randomBytes(16).toString("base64url"), id: "dlv_payload_batch", method: "POST", path: "/api/ba-sync/events", body };
+  const started = performance.now();
+  const res = await fetch(`${PAYLOAD}${parts.path}`, {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", "x-ba-sync-id": parts.id, "x-ba-sync-timestamp": String(parts.timestamp), "x-ba-sync-nonce": parts.nonce, "x-ba-sync-key-id": "1", "x-ba-sync-signature": `v1=${sign(process.env.SYNC_SECRET, parts)}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  const ms = performance.now() - started;
+  assert.equal(res.status, 200);
+  const { results } = await res.json();
+  assert.equal(results.filter((r) => r.status === "applied").length, 500);
+  console.log(`# Payload applied 500 events (${body.length} bytes) in ${ms.toFixed(0)} ms`);
 });
