@@ -483,3 +483,22 @@ fn a_dead_deletion_of_a_user_the_receiver_never_had_is_cleared_by_the_reconcile(
         t.logs.0.borrow()
     );
 }
+
+#[test]
+fn a_retry_after_pauses_the_reconcile_too() {
+    let t = sync_app(&[("RECONCILE_ON_BOOT", "false")]);
+    import_user(&t, "p1");
+    t.sql.exec(&format!(
+        r#"insert into "sync_state" ("key", "value") values ('pausedUntil', '{}')"#,
+        t.clock.get() + 30_000
+    ));
+    operator(&t, "POST", "run", Some(TOKEN), json!({}));
+    cron(&t);
+    assert!(
+        t.outbound.requests.borrow().is_empty(),
+        "no manifest during the pause"
+    );
+    t.advance(31_000);
+    cron(&t);
+    assert_eq!(remote_ids(&t), ["p1"]);
+}

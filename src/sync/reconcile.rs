@@ -126,6 +126,14 @@ impl Reconcile<'_> {
             return Ok(report);
         };
         report.id = Some(id);
+        // The receiver asked for a pause (Retry-After): no manifest requests either until then.
+        let paused_until = state
+            .get(outbox::PAUSED_UNTIL)
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(0, |v| v as Millis);
+        if paused_until > self.clock.now() {
+            return Ok(report);
+        }
         let page_size = self.sync.reconcile.page_size;
         while report.spent + STEP_COST <= budget {
             let local = outbox::local_page(self.sql, &cursor, page_size).await?;
