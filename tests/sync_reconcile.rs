@@ -335,25 +335,36 @@ fn sign_up_synced(t: &TestApp, email: &str) -> (String, String) {
     )
 }
 
+/// A signed-in user's request, and its sync follow-up right after.
+fn act(t: &TestApp, token: &str, path: &str, body: &[u8]) {
+    let auth = format!("Bearer {token}");
+    let handled = block_on(t.app.respond(
+        raw(
+            "POST",
+            path,
+            &[
+                ("content-type", "application/json"),
+                ("authorization", &auth),
+            ],
+            body,
+        ),
+        t.clock.get(),
+    ));
+    block_on(t.app.follow_up(&handled.synced_users, &[], t.clock.get()));
+}
+
 #[test]
 fn a_deletion_the_receiver_refused_is_delivered_by_the_reconcile_even_with_prune_off() {
     let t = sync_app(&[("RECONCILE_ON_BOOT", "false")]);
     let (token, id) = sign_up_synced(&t, "refused-delete@example.com");
     assert!(remote_ids(&t).contains(&id));
     t.outbound.then(Answer::Status(422, None));
-    let handled = block_on(t.app.respond(
-        raw(
-            "POST",
-            "/api/auth/delete-user",
-            &[
-                ("content-type", "application/json"),
-                ("authorization", &format!("Bearer {token}")),
-            ],
-            br#"{"password":"correct horse battery"}"#,
-        ),
-        t.clock.get(),
-    ));
-    block_on(t.app.follow_up(&handled.synced_users, &[], t.clock.get()));
+    act(
+        &t,
+        &token,
+        "/api/auth/delete-user",
+        br#"{"password":"correct horse battery"}"#,
+    );
     assert_eq!(block_on(outbox::rows(&t.sql)).unwrap()[0].status, "dead");
     assert!(
         remote_ids(&t).contains(&id),
@@ -383,19 +394,12 @@ fn a_reconcile_clears_dead_rows_whose_change_the_receiver_holds_after_all() {
     let t = sync_app(&[("RECONCILE_ON_BOOT", "false")]);
     let (token, id) = sign_up_synced(&t, "settled@example.com");
     t.outbound.then(Answer::Status(422, None));
-    let handled = block_on(t.app.respond(
-        raw(
-            "POST",
-            "/api/auth/update-user",
-            &[
-                ("content-type", "application/json"),
-                ("authorization", &format!("Bearer {token}")),
-            ],
-            br#"{"name":"Renamed"}"#,
-        ),
-        t.clock.get(),
-    ));
-    block_on(t.app.follow_up(&handled.synced_users, &[], t.clock.get()));
+    act(
+        &t,
+        &token,
+        "/api/auth/update-user",
+        br#"{"name":"Renamed"}"#,
+    );
     assert_eq!(block_on(outbox::rows(&t.sql)).unwrap()[0].status, "dead");
     // The receiver got version 2 some other way (an operator replayed it).
     t.outbound.remote.borrow_mut().insert(id, 2);
@@ -456,19 +460,12 @@ fn a_dead_deletion_of_a_user_the_receiver_never_had_is_cleared_by_the_reconcile(
     let (token, id) = sign_up_synced(&t, "never-there@example.com");
     assert!(!remote_ids(&t).contains(&id));
     t.outbound.then(Answer::Status(422, None));
-    let handled = block_on(t.app.respond(
-        raw(
-            "POST",
-            "/api/auth/delete-user",
-            &[
-                ("content-type", "application/json"),
-                ("authorization", &format!("Bearer {token}")),
-            ],
-            br#"{"password":"correct horse battery"}"#,
-        ),
-        t.clock.get(),
-    ));
-    block_on(t.app.follow_up(&handled.synced_users, &[], t.clock.get()));
+    act(
+        &t,
+        &token,
+        "/api/auth/delete-user",
+        br#"{"password":"correct horse battery"}"#,
+    );
     let rows = block_on(outbox::rows(&t.sql)).unwrap();
     assert_eq!(
         (rows[0].op.as_str(), rows[0].status.as_str()),

@@ -209,15 +209,19 @@ impl Drain<'_> {
                     held_back.push(row.user_id.as_str());
                     continue;
                 }
-                match outcomes.get(row.event_id.as_str()).copied() {
+                // What failed, and whether it may be retried.
+                let (why, retry_after, trouble) = match outcomes.get(row.event_id.as_str()).copied()
+                {
                     Some(Outcome::Delivered) => {
                         report.delivered += 1;
                         delivered.push((row.user_id.as_str(), row.version));
+                        continue;
                     }
                     Some(Outcome::Refused(why)) => {
                         report.dead += 1;
                         batch.extend(outbox::bury(row, &owner, why, now));
                         batch.push(outbox::set_state(Trouble::Refused.state_key(), why));
+                        continue;
                     }
                     Some(Outcome::Unauthorized(why))
                         if row.attempts + 1 >= UNAUTHORIZED_ATTEMPTS =>
@@ -229,42 +233,32 @@ impl Drain<'_> {
                             &format!("{why} after {UNAUTHORIZED_ATTEMPTS} attempts: check BA_TO_PAYLOAD_SECRET and both clocks"),
                             now,
                         ));
+                        continue;
                     }
                     Some(Outcome::Unauthorized(why)) => {
-                        report.misconfigured += 1;
-                        batch.extend(self.retry_or_bury(
-                            row,
-                            &owner,
-                            why,
-                            None,
-                            now,
-                            &mut report,
-                        )?);
-                        batch.push(outbox::set_state(Trouble::Misconfigured.state_key(), why));
+                        (why.as_str(), None, Trouble::Misconfigured)
                     }
                     Some(Outcome::Retry(why, retry_after, trouble)) => {
-                        if *trouble == Trouble::Misconfigured {
-                            report.misconfigured += 1;
-                        }
-                        batch.extend(self.retry_or_bury(
-                            row,
-                            &owner,
-                            why,
-                            *retry_after,
-                            now,
-                            &mut report,
-                        )?);
-                        batch.push(outbox::set_state(trouble.state_key(), why));
+                        (why.as_str(), *retry_after, *trouble)
                     }
-                    None => batch.extend(self.retry_or_bury(
-                        row,
-                        &owner,
+                    None => (
                         "the receiver did not answer for this event",
                         None,
-                        now,
-                        &mut report,
-                    )?),
+                        Trouble::Misconfigured,
+                    ),
+                };
+                if trouble == Trouble::Misconfigured {
+                    report.misconfigured += 1;
                 }
+                batch.extend(self.retry_or_bury(
+                    row,
+                    &owner,
+                    why,
+                    retry_after,
+                    now,
+                    &mut report,
+                )?);
+                batch.push(outbox::set_state(trouble.state_key(), why));
             }
             if !delivered.is_empty() {
                 batch.extend(outbox::complete_all(&delivered, &owner));
