@@ -27,18 +27,9 @@ fn sync_app(extra: &[(&str, &str)]) -> TestApp {
 
 fn sign_up(t: &TestApp, email: &str) -> (String, Vec<String>) {
     let body = json!({"name": "Synced", "email": email, "password": PASSWORD}).to_string();
-    let handled = block_on(t.app.respond(
-        raw(
-            "POST",
-            "/api/auth/sign-up/email",
-            &[("content-type", "application/json")],
-            body.as_bytes(),
-        ),
-        t.clock.get(),
-    ));
-    let res = Response(handled.response);
+    let (res, synced) = t.post_json("/api/auth/sign-up/email", &[], body.as_bytes());
     assert_eq!(res.status(), 200);
-    (res.header("set-auth-token").unwrap(), handled.synced_users)
+    (res.header("set-auth-token").unwrap(), synced)
 }
 
 fn outbox_rows(t: &TestApp) -> Vec<outbox::OutboxRow> {

@@ -318,17 +318,8 @@ fn a_reconcile_revives_dead_rows() {
 fn sign_up_synced(t: &TestApp, email: &str) -> (String, String) {
     let body =
         json!({"name": "Synced", "email": email, "password": "correct horse battery"}).to_string();
-    let handled = block_on(t.app.respond(
-        raw(
-            "POST",
-            "/api/auth/sign-up/email",
-            &[("content-type", "application/json")],
-            body.as_bytes(),
-        ),
-        t.clock.get(),
-    ));
-    block_on(t.app.follow_up(&handled.synced_users, &[], t.clock.get()));
-    let res = Response(handled.response);
+    let (res, synced) = t.post_json("/api/auth/sign-up/email", &[], body.as_bytes());
+    t.follow_up(&synced);
     (
         res.header("set-auth-token").unwrap(),
         res.json()["user"]["id"].as_str().unwrap().to_string(),
@@ -338,19 +329,8 @@ fn sign_up_synced(t: &TestApp, email: &str) -> (String, String) {
 /// A signed-in user's request, and its sync follow-up right after.
 fn act(t: &TestApp, token: &str, path: &str, body: &[u8]) {
     let auth = format!("Bearer {token}");
-    let handled = block_on(t.app.respond(
-        raw(
-            "POST",
-            path,
-            &[
-                ("content-type", "application/json"),
-                ("authorization", &auth),
-            ],
-            body,
-        ),
-        t.clock.get(),
-    ));
-    block_on(t.app.follow_up(&handled.synced_users, &[], t.clock.get()));
+    let (_, synced) = t.post_json(path, &[("authorization", &auth)], body);
+    t.follow_up(&synced);
 }
 
 #[test]

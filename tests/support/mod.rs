@@ -397,6 +397,29 @@ impl TestApp {
         self.clock.set(self.clock.get() + ms);
     }
 
+    /// Answers a request as the platform does, with the users whose change it queued for sync.
+    pub fn respond(&self, req: http::Request<Vec<u8>>) -> (Response, Vec<String>) {
+        let handled = futures::executor::block_on(self.app.respond(req, self.clock.get()));
+        (Response(handled.response), handled.synced_users)
+    }
+
+    /// The sync attempt the platform makes right after a response.
+    pub fn follow_up(&self, synced: &[String]) {
+        futures::executor::block_on(self.app.follow_up(synced, &[], self.clock.get()));
+    }
+
+    /// A JSON POST, answered as the platform does (see [`TestApp::respond`]).
+    pub fn post_json(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (Response, Vec<String>) {
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        self.respond(raw("POST", path, &all, body))
+    }
+
     pub fn send(&self, req: http::Request<Vec<u8>>) -> Response {
         let res = futures::executor::block_on(self.app.handle(req, self.clock.get()));
         Response(res)
