@@ -14,7 +14,7 @@ mod native {
     use ed25519_dalek::Signer;
     use portcullis::crypto::hmac::hmac_sha256;
     use portcullis::crypto::password::{hash_with_salt, RustScrypt};
-    use portcullis::jwt::keys::KeyPair;
+    use portcullis::features::jwt::keys::KeyPair;
     use std::time::Instant;
 
     fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {

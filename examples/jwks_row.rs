@@ -7,7 +7,7 @@ fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    use portcullis::jwt::keys::KeyPair;
+    use portcullis::features::jwt::keys::KeyPair;
     let secret = std::env::args().nth(1).unwrap_or_default();
     let pair = match KeyPair::generate("portcullis-key".into()) {
         Ok(pair) => pair,

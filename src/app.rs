@@ -1,87 +1,17 @@
 //! `App`: the configuration and the drivers, and the two entry points the platform calls.
 
-use crate::api::request::Request;
-use crate::api::response::{json_response, Response};
-use crate::api::{self, Handled};
 use crate::config::{Config, ConfigError};
-use crate::crypto::password::PasswordKdf;
-use crate::jwt::keyring::{KeyCache, KeyRing};
+use crate::drivers::{Drivers, Level};
+use crate::features;
+use crate::features::jwt::keyring::KeyRing;
+use crate::features::sync::drain::Drain;
+use crate::features::sync::reconcile::Reconcile;
+use crate::kernel::request::Request;
+use crate::kernel::response::{json_response, Response};
+use crate::kernel::{self, Handled};
 use crate::mail::drain::MailDrain;
 use crate::mail::providers;
-use crate::rate_limit::Limiter;
-use crate::storage::{Kv, Sql};
-use crate::sync::drain::Drain;
-use crate::sync::outbound::Outbound;
-use crate::sync::reconcile::Reconcile;
 use crate::time::Millis;
-use std::rc::Rc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Warn,
-    Error,
-}
-
-/// Where the core writes its log lines (the Workers console in production).
-pub trait Log {
-    fn log(&self, level: Level, message: &str);
-}
-
-/// A value that came from a request, made fit for a log line: control characters escaped (no
-/// forged lines), at most 120 characters.
-pub fn loggable(value: &str) -> String {
-    const MAX: usize = 120;
-    let mut out: String = value
-        .chars()
-        .take(MAX)
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect();
-    if value.chars().count() > MAX {
-        out.push('…');
-    }
-    out
-}
-
-pub use crate::time::Timer;
-
-/// Warnings an isolate gives once (the platform keeps one set per isolate).
-#[derive(Default)]
-pub struct Warnings(std::cell::RefCell<Vec<&'static str>>);
-
-impl Warnings {
-    /// `true` the first time `what` is asked about in this isolate.
-    pub fn first(&self, what: &'static str) -> bool {
-        let mut given = self.0.borrow_mut();
-        if given.contains(&what) {
-            return false;
-        }
-        given.push(what);
-        true
-    }
-}
-
-/// Everything outside the process the core talks to.
-pub struct Drivers {
-    pub sql: Box<dyn Sql>,
-    pub kv: Box<dyn Kv>,
-    pub kdf: Box<dyn PasswordKdf>,
-    pub log: Box<dyn Log>,
-    /// Memory that lives as long as the isolate (the platform keeps one per isolate).
-    pub key_cache: Rc<KeyCache>,
-    pub outbound: Box<dyn Outbound>,
-    pub timer: Box<dyn Timer>,
-    /// Counts requests per client for the rate limits.
-    pub limiter: Box<dyn Limiter>,
-    pub warnings: Rc<Warnings>,
-}
 
 /// Budget units the cron keeps for key rotation and the session sweep.
 const HOUSEKEEPING_RESERVE: i64 = 5;
@@ -124,7 +54,7 @@ impl App {
             let ring = KeyRing {
                 sql: self.drivers.sql.as_ref(),
                 config,
-                cache: &self.drivers.key_cache,
+                cache: self.drivers.isolate.get(),
             };
             match ring.rotate(now).await {
                 Ok(r) => log.log(
@@ -145,9 +75,9 @@ impl App {
             .drivers
             .sql
             .batch(vec![
-                crate::storage::sessions::delete_expired(&now_iso),
-                crate::storage::verifications::delete_expired(&now_iso),
-                crate::storage::mail_outbox::delete_expired(now),
+                crate::session::store::delete_expired(&now_iso),
+                crate::features::verification::store::delete_expired(&now_iso),
+                crate::mail::outbox::delete_expired(now),
                 crate::storage::counters::delete_expired(now),
             ])
             .await
@@ -214,11 +144,22 @@ impl App {
         self.respond(req, now).await.response
     }
 
+    /// The discovery documents at the origin's root, then the endpoints under the base path.
+    async fn answer(&self, config: &Config, req: Request, now: Millis) -> Handled {
+        if kernel::check_header_size(req.headers()).is_ok() {
+            let well_known = features::jwt::well_known(config, &self.drivers, &req, now).await;
+            if let Some(res) = well_known {
+                return Handled::only(res);
+            }
+        }
+        kernel::handle(config, &self.drivers, features::CATALOGUE, req, now).await
+    }
+
     /// Answers a request, and says which users' changes should be sent right after it
     /// ([`App::follow_up`], through `waitUntil` on Workers).
     pub async fn respond(&self, req: Request, now: Millis) -> Handled {
         match &self.config {
-            Ok(config) => api::handle(config, &self.drivers, req, now).await,
+            Ok(config) => self.answer(config, req, now).await,
             Err(e) => {
                 self.drivers.log.log(
                     Level::Error,
@@ -267,7 +208,7 @@ impl App {
             clock: self.drivers.timer.as_ref(),
             sync,
         };
-        match crate::storage::outbox::state(self.drivers.sql.as_ref()).await {
+        match crate::features::sync::outbox::state(self.drivers.sql.as_ref()).await {
             Ok(state) if reconcile.is_due(&state, now) => match reconcile.start(now).await {
                 Ok(id) => log.log(Level::Info, &format!("[reconcile:{id}] started")),
                 Err(e) => {
@@ -348,21 +289,5 @@ impl App {
             ),
             Err(e) => log.log(Level::Error, &format!("[queue] drain failed: {e}")),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::loggable;
-
-    #[test]
-    fn request_values_cannot_forge_or_flood_log_lines() {
-        assert_eq!(loggable("/sign-in/email"), "/sign-in/email");
-        assert_eq!(
-            loggable("a\nERROR forged\r\u{1b}[31m"),
-            "a\\nERROR forged\\r\\u{1b}[31m"
-        );
-        let long = loggable(&"x".repeat(5000));
-        assert_eq!(long.chars().count(), 121);
     }
 }

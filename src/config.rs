@@ -3,7 +3,7 @@
 use std::fmt;
 use thiserror::Error;
 
-use crate::api::origin::{glob_match, Origin, OriginPattern};
+use crate::net::origin::{glob_match, Origin, OriginPattern};
 use crate::rate_limit::Rule;
 
 #[derive(Debug, Clone, Error, PartialEq)]
@@ -213,6 +213,8 @@ pub struct Config {
     pub password_min_length: usize,
     pub password_max_length: usize,
     pub delete_user_enabled: bool,
+    /// `OPENAPI_ENABLED`: the OpenAPI document and the reference page are served.
+    pub open_api_enabled: bool,
     pub max_body_bytes: usize,
     pub password_hasher: PasswordHasher,
     pub jwt: JwtConfig,
@@ -317,6 +319,7 @@ impl Config {
             }
         };
         let delete_user_enabled = flag("DELETE_USER_ENABLED", true)?;
+        let open_api_enabled = flag("OPENAPI_ENABLED", true)?;
 
         let password_hasher = match get("PASSWORD_HASHER").as_deref() {
             None | Some("wasm") => PasswordHasher::Wasm,
@@ -488,6 +491,7 @@ impl Config {
             password_min_length,
             password_max_length,
             delete_user_enabled,
+            open_api_enabled,
             max_body_bytes,
             password_hasher,
             jwt,

@@ -1,7 +1,6 @@
 //! Every failure as an HTTP answer: better-auth's `{"message","code"}` bodies, mapped once here.
 
 use crate::crypto::{password::PasswordError, random::RandomError};
-use crate::jwt::keyring::KeyRingError;
 use crate::storage::StorageError;
 
 macro_rules! codes {
@@ -127,7 +126,7 @@ impl ApiError {
         ApiError::new(500, Code::InternalServerError)
     }
 
-    fn caused_by(mut self, cause: impl std::fmt::Display) -> ApiError {
+    pub fn caused_by(mut self, cause: impl std::fmt::Display) -> ApiError {
         self.cause = Some(cause.to_string());
         self
     }
@@ -150,15 +149,6 @@ impl From<StorageError> for ApiError {
             _ => ApiError::internal(),
         };
         answer.caused_by(e)
-    }
-}
-
-impl From<KeyRingError> for ApiError {
-    fn from(e: KeyRingError) -> ApiError {
-        match e {
-            KeyRingError::Storage(e) => e.into(),
-            KeyRingError::Key(e) => ApiError::internal().caused_by(e),
-        }
     }
 }
 

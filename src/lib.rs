@@ -4,17 +4,18 @@
 //! `platform/` knows about the Workers runtime and turns its requests, bindings and events into
 //! calls on [`app::App`].
 
-pub mod api;
 pub mod app;
-pub mod auth;
 pub mod config;
 pub mod crypto;
+pub mod drivers;
 pub mod error;
-pub mod jwt;
+pub mod features;
+pub mod kernel;
 pub mod mail;
+pub mod net;
 pub mod rate_limit;
+pub mod session;
 pub mod storage;
-pub mod sync;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]

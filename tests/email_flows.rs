@@ -5,9 +5,9 @@
 mod support;
 
 use futures::executor::block_on;
-use portcullis::auth::one_time;
+use portcullis::features::verification::one_time;
+use portcullis::features::verification::store as verifications;
 use portcullis::mail::Kind;
-use portcullis::storage::verifications;
 use portcullis::time::{to_iso, SECOND};
 use serde_json::json;
 use support::*;
@@ -498,7 +498,7 @@ fn unsafe_callback_urls_are_refused() {
                 json!({"email": "cb@example.com", "callbackURL": bad}),
             )
             .assert_error(403, "INVALID_CALLBACK_URL");
-        let encoded = portcullis::api::cookies::encode_uri_component(bad);
+        let encoded = portcullis::kernel::cookies::encode_uri_component(bad);
         t.client()
             .get(&format!(
                 "/api/auth/verify-email?token=x&callbackURL={encoded}"
@@ -695,7 +695,7 @@ fn the_webhook_is_signed_like_the_sync_protocol() {
             .unwrap()
     };
     let raw_body = t.outbound.raw_bodies.borrow()[0].clone();
-    let signed = portcullis::sync::signature::Signed {
+    let signed = portcullis::net::signature::Signed {
         timestamp: header("x-ba-sync-timestamp").parse().unwrap(),
         nonce: &header("x-ba-sync-nonce"),
         request_id: &header("x-ba-sync-id"),
@@ -708,14 +708,14 @@ fn the_webhook_is_signed_like_the_sync_protocol() {
         body["message"]["id"].as_str().unwrap()
     );
     let secret: &[u8] = b"webhook-secret-0123456789abcdef0123456789";
-    portcullis::sync::signature::verify(
+    portcullis::net::signature::verify(
         &signed,
         &header("x-ba-sync-signature"),
         &[secret],
         t.clock.get() / SECOND,
     )
     .expect("the signature verifies");
-    portcullis::sync::signature::verify(
+    portcullis::net::signature::verify(
         &signed,
         &header("x-ba-sync-signature"),
         &[b"another-secret-0123456789abcdef01234".as_slice()],

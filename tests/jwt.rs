@@ -5,8 +5,8 @@
 mod support;
 
 use futures::executor::block_on;
-use portcullis::jwt::keys::KeyPair;
-use portcullis::jwt::token::{keys_from_jwks, verify, Expectations, JwtError};
+use portcullis::features::jwt::keys::KeyPair;
+use portcullis::features::jwt::token::{keys_from_jwks, verify, Expectations, JwtError};
 use serde_json::{json, Value};
 use support::*;
 

@@ -5,9 +5,10 @@
 mod support;
 
 use async_trait::async_trait;
-use portcullis::app::{App, Drivers};
+use portcullis::app::App;
 use portcullis::config::Config;
 use portcullis::crypto::password::RustScrypt;
+use portcullis::drivers::Drivers;
 use portcullis::storage::memory_kv::MemoryKv;
 use portcullis::storage::{Executed, Kv, Row, Sql, Statement, StorageError};
 use serde_json::json;
@@ -97,7 +98,7 @@ fn outage_app() -> Outage {
         }),
         kdf: Box::new(RustScrypt),
         log: Box::new(logs.clone()),
-        key_cache: Default::default(),
+        isolate: Default::default(),
         outbound: Box::new(Scripted::default()),
         timer: Box::new(SteppedTimer {
             clock: Rc::new(Cell::new(START)),

@@ -5,7 +5,7 @@
 mod support;
 
 use futures::executor::block_on;
-use portcullis::storage::outbox::{self, OutboxRow};
+use portcullis::features::sync::outbox::{self, OutboxRow};
 use portcullis::storage::{Sql, Statement};
 use support::Sqlite;
 

@@ -71,7 +71,7 @@ fn bearer_tokens_work_signed_encoded_bare_and_in_any_case() {
     let res = c.sign_up("bearer@example.com", PASSWORD);
     let signed = res.header("set-auth-token").unwrap();
     let token = res.json()["token"].as_str().unwrap().to_string();
-    let encoded = portcullis::api::cookies::encode_uri_component(&signed);
+    let encoded = portcullis::kernel::cookies::encode_uri_component(&signed);
     for auth in [
         format!("Bearer {signed}"),
         format!("bearer {encoded}"),
@@ -419,5 +419,5 @@ fn a_token_in_the_query_or_the_body_is_never_taken_as_the_session() {
 }
 
 fn encode(s: &str) -> String {
-    portcullis::api::cookies::encode_uri_component(s)
+    portcullis::kernel::cookies::encode_uri_component(s)
 }

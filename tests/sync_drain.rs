@@ -5,8 +5,8 @@
 mod support;
 
 use futures::executor::block_on;
-use portcullis::storage::outbox;
-use portcullis::sync::signature::{self, Signed};
+use portcullis::features::sync::outbox;
+use portcullis::net::signature::{self, Signed};
 use serde_json::json;
 use support::*;
 
@@ -296,11 +296,11 @@ fn during_a_rotation_both_secrets_sign() {
 fn a_401_is_retried_a_bounded_number_of_times_then_parked_dead() {
     let t = sync_app(&[]);
     let (_, synced) = sign_up(&t, "unauthorized@example.com");
-    for _ in 0..portcullis::sync::drain::UNAUTHORIZED_ATTEMPTS {
+    for _ in 0..portcullis::features::sync::drain::UNAUTHORIZED_ATTEMPTS {
         t.outbound.then(Answer::Status(401, None));
     }
     block_on(t.app.follow_up(&synced, &[], t.clock.get()));
-    for attempt in 2..=portcullis::sync::drain::UNAUTHORIZED_ATTEMPTS {
+    for attempt in 2..=portcullis::features::sync::drain::UNAUTHORIZED_ATTEMPTS {
         assert_eq!(outbox_rows(&t)[0].status, "pending", "attempt {attempt}");
         t.advance(120_000);
         cron(&t);
@@ -378,7 +378,7 @@ fn only_400_409_and_422_bury_a_row_and_other_4xx_are_retried_and_reported_loudly
                     .0
                     .borrow()
                     .iter()
-                    .any(|(level, m)| *level == portcullis::app::Level::Error
+                    .any(|(level, m)| *level == portcullis::drivers::Level::Error
                         && m.contains("as if misconfigured")),
                 "HTTP {status}"
             );

@@ -4,7 +4,7 @@
 mod support;
 
 use futures::executor::block_on;
-use portcullis::storage::outbox;
+use portcullis::features::sync::outbox;
 use serde_json::json;
 use support::*;
 

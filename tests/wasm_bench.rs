@@ -5,8 +5,8 @@
 use base64::Engine;
 use ed25519_dalek::Signer;
 use portcullis::crypto::hmac::hmac_sha256;
-use portcullis::jwt::keys::KeyPair;
-use portcullis::jwt::token::verify_signature;
+use portcullis::features::jwt::keys::KeyPair;
+use portcullis::features::jwt::token::verify_signature;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
 

@@ -5,8 +5,8 @@
 use portcullis::crypto::hex_encode;
 use portcullis::crypto::hmac::{hmac_sha256, rfc_4231_cases, sign_value};
 use portcullis::crypto::password::{scrypt_key, scrypt_with, KEY_LEN, RFC_7914_VECTORS};
-use portcullis::jwt::keys::KeyPair;
-use portcullis::jwt::token::{sign, verify, verify_signature, Expectations, JwtError};
+use portcullis::features::jwt::keys::KeyPair;
+use portcullis::features::jwt::token::{sign, verify, verify_signature, Expectations, JwtError};
 use serde_json::json;
 use wasm_bindgen_test::wasm_bindgen_test;
 

@@ -4,8 +4,9 @@
 
 use super::{queue, Delivery, Mailer};
 use crate::crypto::random;
-use crate::storage::{mail_outbox, Sql, StorageError};
-use crate::sync::backoff;
+use crate::mail::outbox as mail_outbox;
+use crate::net::backoff;
+use crate::storage::{Sql, StorageError};
 use crate::time::{Millis, Timer, SECOND};
 
 const LEASE: Millis = 60 * SECOND;

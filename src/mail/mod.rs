@@ -2,7 +2,7 @@
 //! queue in between (a provider outage delays mail; it never loses it).
 
 pub mod drain;
-pub mod links;
+pub mod outbox;
 pub mod providers;
 pub mod queue;
 pub mod templates;

@@ -3,12 +3,12 @@
 //! driver; the last logs the message and keeps it in KV for `GET /dev/mailbox`.
 
 use super::{Delivery, Mailer, Message};
-use crate::app::{Drivers, Level, Log};
 use crate::config::MailerConfig;
+use crate::drivers::{Drivers, Level, Log};
+use crate::net::backoff::parse_retry_after;
+use crate::net::outbound::{Outbound, OutboundRequest, OutboundResponse};
+use crate::net::signed_request::{signed_post_to, Signer};
 use crate::storage::Kv;
-use crate::sync::backoff::parse_retry_after;
-use crate::sync::outbound::{Outbound, OutboundRequest, OutboundResponse};
-use crate::sync::request::{signed_post_to, Signer};
 use crate::time::Millis;
 use async_trait::async_trait;
 use serde_json::json;
@@ -155,8 +155,8 @@ impl Mailer for DevMailbox<'_> {
             Level::Info,
             &format!(
                 "[mail] (development mailbox) to {}: {} <{}>",
-                crate::app::loggable(&message.to),
-                crate::app::loggable(&message.subject),
+                crate::drivers::loggable(&message.to),
+                crate::drivers::loggable(&message.subject),
                 message.url
             ),
         );

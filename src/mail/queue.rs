@@ -4,8 +4,9 @@
 
 use super::Message;
 use crate::crypto::symmetric::{self, SymmetricError};
+use crate::mail::outbox as mail_outbox;
 use crate::storage::counters::Guard;
-use crate::storage::{mail_outbox, Statement};
+use crate::storage::Statement;
 use crate::time::Millis;
 
 /// The statement queueing `message` about `user_id` until `expires_at` (when its link stops

@@ -1,9 +1,9 @@
 //! `worker::Request` ⇄ `http::Request<Vec<u8>>` and `http::Response<Vec<u8>>` ⇄ `worker::Response`.
 //! Hand-written and fallible: a malformed header from a client is a 400, never a panic.
 
-use crate::api::request::{read_capped, too_large};
-use crate::api::response::{error_response, Response as HttpResponse};
 use crate::error::{ApiError, Code};
+use crate::kernel::request::{read_capped, too_large};
+use crate::kernel::response::{error_response, Response as HttpResponse};
 use http::{HeaderName, HeaderValue};
 use worker::{Headers, Request, Response};
 
@@ -30,7 +30,7 @@ pub async fn to_http(
             HeaderValue::from_str(&value).map_err(|_| bad("Malformed request header value"))?;
         headers.append(name, value);
     }
-    crate::api::check_header_size(headers).map_err(|e| error_response(&e))?;
+    crate::kernel::check_header_size(headers).map_err(|e| error_response(&e))?;
     let declared = headers
         .get("content-length")
         .and_then(|v| v.to_str().ok())

@@ -7,14 +7,14 @@
 //!   revocation in another location does;
 //! - `GET kv?key=` tells whether KV holds a key.
 
-use crate::api::response::{error_response, json_response, Response};
-use crate::app::Drivers;
+use crate::drivers::Drivers;
 use crate::error::ApiError;
+use crate::kernel::response::{error_response, json_response, Response};
 use crate::storage::{sessions, Statement};
 
 pub async fn handle(req: &http::Request<Vec<u8>>, drivers: &Drivers) -> Option<Response> {
     let path = req.uri().path().strip_prefix("/__faults/")?;
-    let query: Vec<(String, String)> = crate::api::request::query_pairs(req);
+    let query: Vec<(String, String)> = crate::kernel::request::query_pairs(req);
     let param = |name: &str| {
         query
             .iter()
@@ -35,7 +35,7 @@ pub async fn handle(req: &http::Request<Vec<u8>>, drivers: &Drivers) -> Option<R
             }
         }
         "forget-session-row" => {
-            let digest = crate::auth::sessions::digest(&param("token"));
+            let digest = crate::session::digest(&param("token"));
             match drivers
                 .sql
                 .execute(sessions::delete_by_digest(&digest))

@@ -1,7 +1,7 @@
 //! `Outbound` on Workers `fetch`, aborted after the request's timeout; `Timer` on `Date.now()` and
 //! `setTimeout`.
 
-use crate::sync::outbound::{NoAnswer, Outbound, OutboundRequest, OutboundResponse};
+use crate::net::outbound::{NoAnswer, Outbound, OutboundRequest, OutboundResponse};
 use async_trait::async_trait;
 use std::time::Duration;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};

@@ -1,6 +1,6 @@
 //! Log lines to the Workers console (visible in `wrangler tail` and Workers Logs).
 
-use crate::app::{Level, Log};
+use crate::drivers::{Level, Log};
 
 pub struct Console;
 

@@ -11,10 +11,10 @@ mod limiter;
 mod log;
 mod scrypt;
 
-use crate::api::routes::Route;
-use crate::app::{App, Drivers, Level, Log, Warnings};
+use crate::app::App;
 use crate::config::{Config, ConfigError, PasswordHasher};
-use crate::jwt::keyring::KeyCache;
+use crate::drivers::IsolateMemory;
+use crate::drivers::{Drivers, Level, Log, Warnings};
 use std::cell::OnceCell;
 use std::rc::Rc;
 use worker::{Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
@@ -22,7 +22,7 @@ use worker::{Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 thread_local! {
     /// Vars and secrets do not change within an isolate: parse and validate them once.
     static CONFIG: OnceCell<Result<Config, ConfigError>> = const { OnceCell::new() };
-    static KEY_CACHE: Rc<KeyCache> = Rc::default();
+    static ISOLATE: Rc<IsolateMemory> = Rc::default();
     static WARNINGS: Rc<Warnings> = Rc::default();
 }
 
@@ -37,7 +37,7 @@ fn config(env: &Env) -> Result<Config, ConfigError> {
             })?;
             // Every rule a request can count under needs its binding; find out now, not under load.
             if config.rate_limit.enabled {
-                let rules = Route::declared_rules()
+                let rules = crate::features::declared_rules()
                     .chain(config.rate_limit.custom.iter().filter_map(|(_, r)| *r));
                 if let Some(name) = limiter::missing_bindings(env, rules).into_iter().next() {
                     return Err(ConfigError::MissingBinding(name));
@@ -65,7 +65,7 @@ fn drivers(env: &Env, config: &Result<Config, ConfigError>) -> Result<Drivers, S
         kv: Box::new(kv::WorkersKv(store)),
         kdf: scrypt::for_hasher(hasher),
         log: Box::new(log::Console),
-        key_cache: KEY_CACHE.with(Rc::clone),
+        isolate: ISOLATE.with(Rc::clone),
         outbound: Box::new(fetch::WorkersFetch),
         timer: Box::new(fetch::WorkersTimer),
         limiter: Box::new(limiter::WorkersLimiter(env.clone())),
@@ -83,7 +83,7 @@ pub async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Respo
         Ok(d) => d,
         Err(message) => {
             log::Console.log(Level::Error, &format!("[config] {message}"));
-            return bridge::from_http(crate::api::response::json_response(
+            return bridge::from_http(crate::kernel::response::json_response(
                 500,
                 &serde_json::json!({"message": "The authentication service is misconfigured", "code": "INTERNAL_SERVER_ERROR"}),
             ));
@@ -101,7 +101,7 @@ pub async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Respo
                 return bridge::from_http(res);
             }
             let handled = app.respond(request, now()).await;
-            let crate::api::Handled {
+            let crate::kernel::Handled {
                 response,
                 synced_users,
                 queued_mail,

@@ -5,14 +5,9 @@
 pub mod accounts;
 pub mod counters;
 pub mod dates;
-pub mod jwks;
-pub mod mail_outbox;
 pub mod memory_kv;
 pub mod migrations;
-pub mod outbox;
-pub mod sessions;
 pub mod users;
-pub mod verifications;
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;

@@ -116,12 +116,10 @@ pub fn update_profile(user: &User) -> Statement {
     )
 }
 
-/// Deletes the user; sessions and accounts go with it (`on delete cascade`, and explicitly, since
-/// D1 enforces foreign keys but an imported database may not have them). The first statement
-/// returns the deleted sessions' token digests.
+/// Deletes the user and its accounts (`on delete cascade` would, but an imported database may not
+/// have its foreign keys); the caller deletes the sessions first.
 pub fn delete(user_id: &str) -> Vec<Statement> {
     vec![
-        super::sessions::delete_for_user(user_id),
         Statement::new(
             r#"delete from "account" where "userId" = ?1"#,
             vec![user_id.into()],

@@ -3,14 +3,15 @@
 #![allow(dead_code)]
 
 use async_trait::async_trait;
-use portcullis::app::{App, Drivers, Level, Log};
+use portcullis::app::App;
 use portcullis::config::Config;
 use portcullis::crypto::password::RustScrypt;
+use portcullis::drivers::{Drivers, Level, Log};
+use portcullis::net::outbound::{NoAnswer, Outbound, OutboundRequest, OutboundResponse};
 use portcullis::rate_limit::memory::MemoryLimiter;
 use portcullis::storage::memory_kv::MemoryKv;
 use portcullis::storage::migrations::MIGRATIONS;
 use portcullis::storage::{Executed, Row, Sql, Statement, StorageError, Value};
-use portcullis::sync::outbound::{NoAnswer, Outbound, OutboundRequest, OutboundResponse};
 use portcullis::time::Millis;
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
@@ -376,7 +377,7 @@ impl TestApp {
             kv: Box::new(kv.clone()),
             kdf: Box::new(RustScrypt),
             log: Box::new(logs.clone()),
-            key_cache: Default::default(),
+            isolate: Default::default(),
             outbound: Box::new(outbound.clone()),
             timer: Box::new(timer.clone()),
             limiter: Box::new(MemoryLimiter::with_clock(clock.clone())),

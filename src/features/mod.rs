@@ -1,0 +1,30 @@
+//! The features, each a folder with its endpoints, flows and SQL, and [`CATALOGUE`], the one list
+//! of every endpoint the kernel routes and the contract documents.
+
+pub mod email_password;
+pub mod jwt;
+pub mod open_api;
+pub mod service;
+pub mod session;
+pub mod sync;
+pub mod user;
+pub mod verification;
+
+use crate::kernel::catalogue::{self, Catalogue};
+use crate::rate_limit::Rule;
+
+pub const CATALOGUE: Catalogue = &[
+    &email_password::FEATURE,
+    &session::FEATURE,
+    &user::FEATURE,
+    &verification::FEATURE,
+    &jwt::FEATURE,
+    &sync::FEATURE,
+    &open_api::FEATURE,
+    &service::FEATURE,
+];
+
+/// Every rate rule an endpoint declares (each needs its binding).
+pub fn declared_rules() -> impl Iterator<Item = Rule> {
+    catalogue::endpoints(CATALOGUE).filter_map(|e| e.rate)
+}

@@ -1,0 +1,165 @@
+//! Session endpoints: `get-session`, `sign-out`, `list-sessions` and the three revocations.
+
+use crate::drivers::Level;
+use crate::error::{ApiError, Code};
+use crate::kernel::context::Ctx;
+use crate::kernel::response::Reply;
+use crate::session::store::{self as table, SessionRecord};
+use crate::session::{self as sessions, Source};
+
+use serde_json::{json, Value};
+
+/// better-auth's session JSON. `token` is the raw token for the caller's own session and the
+/// token's digest for the others, which `revoke-session` accepts in its place.
+fn session_json(record: &SessionRecord, token: &str) -> Value {
+    json!({
+        "id": record.id,
+        "expiresAt": record.expires_at,
+        "token": token,
+        "createdAt": record.created_at,
+        "updatedAt": record.updated_at,
+        "ipAddress": record.ip_address,
+        "userAgent": record.user_agent,
+        "userId": record.user_id,
+    })
+}
+
+fn no_store(reply: Reply) -> Reply {
+    reply
+        .header("cache-control", "no-store")
+        .header("pragma", "no-cache")
+}
+
+fn is_flag_set(ctx: &Ctx<'_>, name: &str) -> bool {
+    ctx.query(name).is_some_and(|v| !v.is_empty())
+}
+
+pub async fn get_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let Some(token) = ctx.presented_token() else {
+        return Ok(no_store(Reply::null()));
+    };
+    let sessions = ctx.sessions();
+    let Some(mut session) = sessions.find(&token, Source::Cache, ctx.now).await? else {
+        ctx.clear_session_cookies();
+        return Ok(no_store(Reply::null()));
+    };
+    let frozen = ctx.has_dont_remember() || is_flag_set(ctx, "disableRefresh");
+    if !frozen && sessions.needs_refresh(&session, ctx.now) {
+        match sessions.refresh(&mut session, ctx.now).await {
+            Ok(true) => ctx.set_session_cookie(&session.token, true),
+            // Revoked elsewhere since it was cached.
+            Ok(false) => {
+                ctx.clear_session_cookies();
+                return Ok(no_store(Reply::null()));
+            }
+            Err(_) => {
+                ctx.clear_session_cookies();
+                return Err(ApiError::new(401, Code::FailedToGetSession));
+            }
+        }
+    }
+    let body =
+        json!({"session": session_json(&session.record, &session.token), "user": session.user});
+    let mut reply = no_store(Reply::json(body));
+    // The JWT is a convenience: failing to sign one is logged and does not fail the session read.
+    match crate::features::jwt::key_ring(ctx)
+        .token_for(&session.user, ctx.now)
+        .await
+    {
+        Ok(jwt) => reply = reply.header("set-auth-jwt", jwt),
+        Err(e) => ctx.log(
+            Level::Warn,
+            &format!("[jwt] no set-auth-jwt for get-session: {e}"),
+        ),
+    }
+    Ok(reply)
+}
+
+pub async fn sign_out(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let token = ctx.presented_token();
+    ctx.clear_session_cookies();
+    if let Some(token) = token {
+        ctx.sessions()
+            .revoke_digests(&[sessions::digest(&token)])
+            .await?;
+    }
+    Ok(Reply::json(json!({"success": true})))
+}
+
+pub async fn list_sessions(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let current = ctx.signed_in()?;
+    let list: Vec<Value> = ctx
+        .sessions()
+        .list(&current.user.id, ctx.now)
+        .await?
+        .iter()
+        .map(|r| {
+            let token = if r.token_digest == current.record.token_digest {
+                current.token.as_str()
+            } else {
+                r.token_digest.as_str()
+            };
+            session_json(r, token)
+        })
+        .collect();
+    Ok(Reply::json(list))
+}
+
+/// A `revoke-session` handle is either a raw token or, as `list-sessions` shows other sessions,
+/// the token's SHA-256 digest.
+fn handle_digest(handle: &str) -> String {
+    let is_digest = handle.len() == 64
+        && handle
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if is_digest {
+        handle.to_string()
+    } else {
+        sessions::digest(handle)
+    }
+}
+
+pub async fn revoke_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let handle = ctx
+        .input
+        .exact_text("token")
+        .ok_or_else(ApiError::internal)?;
+    let current = ctx.signed_in()?;
+    let target = handle_digest(&handle);
+    // Someone else's session, or an unknown one, is answered like a success and left alone.
+    let owned = table::find_by_digest(ctx.drivers.sql.as_ref(), &target)
+        .await?
+        .is_some_and(|s| s.user_id == current.user.id);
+    if owned {
+        ctx.sessions()
+            .revoke_digests(std::slice::from_ref(&target))
+            .await?;
+        if target == current.record.token_digest {
+            ctx.clear_session_cookies();
+        }
+    }
+    Ok(Reply::json(json!({"status": true})))
+}
+
+pub async fn revoke_sessions(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let current = ctx.signed_in()?;
+    ctx.sessions().revoke_all(&current.user.id, None).await?;
+    ctx.clear_session_cookies();
+    Ok(Reply::json(json!({"status": true})))
+}
+
+pub async fn revoke_other_sessions(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let current = ctx.signed_in()?;
+    ctx.sessions()
+        .revoke_all(&current.user.id, Some(&current.record.token_digest))
+        .await?;
+    Ok(Reply::json(json!({"status": true})))
+}
+
+/// better-auth answers a POST only with `deferSessionRefresh`, which portcullis does not offer.
+pub async fn get_session_post(_: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    Err(ApiError::new(
+        405,
+        Code::MethodNotAllowedDeferSessionRequired,
+    ))
+}

@@ -1,0 +1,180 @@
+//! One-time tokens sent by email (address verification, email change, password reset): issuing a
+//! token together with its message, as statements for one batch, and finding a live token.
+
+use crate::config::Config;
+use crate::crypto::{random, sha256_hex};
+use crate::error::ApiError;
+use crate::features::verification::links;
+use crate::features::verification::store as verifications;
+use crate::mail::templates::{self, Details};
+use crate::mail::{queue, Kind, Message};
+use crate::rate_limit::per_address;
+use crate::storage::counters::{self, Guard};
+use crate::storage::{Sql, Statement, StorageError};
+use crate::time::{parse_iso, to_iso, Millis, SECOND};
+use serde::{Deserialize, Serialize};
+
+/// 32 characters of `[a-zA-Z0-9]`: about 190 bits.
+const TOKEN_LEN: usize = 32;
+const HOUR: Millis = 3_600 * SECOND;
+
+/// What a token stands for, stored (as JSON) in `verification.value`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Claims {
+    pub user_id: String,
+    /// The user's address when the token was issued; the token dies if it changes.
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_email: Option<String>,
+}
+
+/// `"<purpose>:<SHA-256 hex of the token>"`: the only form in which a token is stored.
+pub fn identifier(kind: Kind, token: &str) -> String {
+    format!("{}:{}", kind.as_str(), sha256_hex(token.as_bytes()))
+}
+
+/// Deletes every outstanding token of `kind` issued for the user (reset links die when the
+/// password or the address changes).
+pub fn revoke_all(kind: Kind, user_id: &str) -> Statement {
+    verifications::delete_for_user(&format!("{}:", kind.as_str()), user_id)
+}
+
+/// A message to send with a fresh token.
+pub struct Mailing<'a> {
+    pub kind: Kind,
+    pub claims: Claims,
+    pub to: &'a str,
+    pub name: &'a str,
+    /// A checked callback URL (or `redirectTo` for resets).
+    pub callback: Option<&'a str>,
+}
+
+/// The token's row and its queued message, to commit in one batch.
+pub struct Issued {
+    pub statements: Vec<Statement>,
+    pub mail_id: String,
+}
+
+fn lifetime(config: &Config, kind: Kind) -> i64 {
+    match kind {
+        Kind::ResetPassword => config.email.reset_expires_in,
+        _ => config.email.verification_expires_in,
+    }
+}
+
+pub fn issue(config: &Config, mailing: &Mailing<'_>, now: Millis) -> Result<Issued, ApiError> {
+    let token = random::alphanumeric(TOKEN_LEN)?;
+    let expires_in = lifetime(config, mailing.kind);
+    let expires_at = now + expires_in * SECOND;
+    let base = config.base_url();
+    let url = match mailing.kind {
+        Kind::ResetPassword => links::reset_password(&base, &token, mailing.callback),
+        _ => links::verify_email(&base, &token, mailing.callback),
+    };
+    let rendered = templates::render(&Details {
+        kind: mailing.kind,
+        app_name: &config.email.app_name,
+        name: mailing.name,
+        url: &url,
+        new_email: mailing.claims.new_email.as_deref(),
+        expires_in,
+    });
+    let message = Message {
+        id: format!("mail_{}", random::alphanumeric(24)?),
+        kind: mailing.kind,
+        to: mailing.to.to_string(),
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        url,
+        app_name: config.email.app_name.clone(),
+    };
+    let claims = serde_json::to_string(&mailing.claims).map_err(ApiError::internal_because)?;
+    // The recipient's messages this hour, this one included: over the limit, the token and its
+    // message are not stored, and the answer is the same.
+    let guard = Guard {
+        key: per_address::mail_key(config.secret.expose(), mailing.to),
+        now,
+        max: config.rate_limit.mail_per_address_per_hour,
+    };
+    let statements = vec![
+        counters::bump(&guard.key, now, HOUR),
+        verifications::insert(
+            &random::alphanumeric(32)?,
+            &identifier(mailing.kind, &token),
+            &claims,
+            &mailing.claims.user_id,
+            &to_iso(expires_at),
+            &to_iso(now),
+            &guard,
+        ),
+        queue::enqueue(
+            config.secret.expose(),
+            &message,
+            &mailing.claims.user_id,
+            expires_at,
+            now,
+            &guard,
+        )
+        .map_err(ApiError::internal_because)?,
+    ];
+    Ok(Issued {
+        statements,
+        mail_id: message.id,
+    })
+}
+
+/// A stored token: what it was issued for, and its identifier (to spend it).
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub kind: Kind,
+    pub identifier: String,
+    pub claims: Claims,
+    pub expired: bool,
+}
+
+/// Finds a token issued for one of `kinds` (at most three), expired or not.
+pub async fn find(
+    sql: &dyn Sql,
+    kinds: &[Kind],
+    token: &str,
+    now: Millis,
+) -> Result<Option<Found>, StorageError> {
+    if token.is_empty() || kinds.is_empty() {
+        return Ok(None);
+    }
+    let ids: Vec<(Kind, String)> = kinds.iter().map(|&k| (k, identifier(k, token))).collect();
+    let at = |i: usize| ids[i.min(ids.len() - 1)].1.as_str();
+    let Some(row) = verifications::find(sql, [at(0), at(1), at(2)]).await? else {
+        return Ok(None);
+    };
+    let Some((kind, _)) = ids.iter().find(|(_, id)| *id == row.identifier) else {
+        return Ok(None);
+    };
+    // A row that is not ours (an imported better-auth token, say) is no token here.
+    let Ok(claims) = serde_json::from_str::<Claims>(&row.value) else {
+        return Ok(None);
+    };
+    Ok(Some(Found {
+        kind: *kind,
+        expired: parse_iso(&row.expires_at).is_none_or(|at| at <= now),
+        identifier: row.identifier,
+        claims,
+    }))
+}
+
+/// A fresh one-time token and its message, as statements for the caller's batch. The message is
+/// sent right after the response when `deliver` is set; with it unset (an unknown address,
+/// answered like a known one) the statements are still run, and change nothing.
+pub fn mail_token(
+    ctx: &mut crate::kernel::context::Ctx<'_>,
+    mailing: &Mailing<'_>,
+    deliver: bool,
+) -> Result<Vec<Statement>, ApiError> {
+    let issued = issue(ctx.config, mailing, ctx.now)?;
+    if deliver {
+        ctx.queued_mail.push(issued.mail_id);
+    }
+    Ok(issued.statements)
+}
