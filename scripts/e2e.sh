@@ -5,7 +5,7 @@
 # development mailbox; then the password and JWT suites once more against a server hashing with
 # PASSWORD_HASHER=node-crypto and signing with keys it made itself, which syncs its users to a real
 # Payload server (examples/payload) and mails through a Resend-format API; last, a test build with
-# deliberate faults. Every run keeps the production rate limits: the suites give each client its
+# deliberate faults. Between the first two, the contract run (tests/e2e/contract). Every other run keeps the production rate limits: the suites give each client its
 # own cf-connecting-ip.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -39,6 +39,15 @@ start_test_server --var "PAYLOAD_SYNC_URL:http://127.0.0.1:$RECEIVER_PORT/cms" -
   --var MAIL_PROVIDER:webhook --var "MAIL_WEBHOOK_URL:http://127.0.0.1:$MAIL_PORT/hooks/mail" --var "MAIL_WEBHOOK_SECRET:$MAIL_SECRET" \
   --var SEND_VERIFICATION_ON_SIGN_UP:true
 run_suites "tests/e2e/*.test.mjs"
+stop_test_server
+
+# The contract (tests/e2e/contract): the OpenAPI document and its reference page in headless
+# Chromium, then openapi-spec-validator and schemathesis. The rate limits are off for this run so
+# that no endpoint hides behind a 429 (fuzz.sh sends a trusted Origin for the CSRF rules).
+SEED_SQL="" start_test_server --var RATE_LIMIT_ENABLED:false --var MAIL_PROVIDER:log \
+  --var "PAYLOAD_SYNC_URL:http://127.0.0.1:$(free_port)" --var "BA_TO_PAYLOAD_SECRET:$SYNC_SECRET" --var "RECONCILE_TOKEN:$RECONCILE_TOKEN"
+run_suites tests/e2e/contract/reference.test.mjs
+bash tests/e2e/contract/fuzz.sh || { echo "--- wrangler dev log (tail) ---"; tail -n 60 "$WRANGLER_LOG"; exit 1; }
 stop_test_server
 
 # Verification required before sign-in, mail to the development mailbox (MAIL_PROVIDER=log).

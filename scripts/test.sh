@@ -22,8 +22,9 @@ if [ ! -d examples/payload/node_modules/payload ] || [ examples/payload/package-
   npm install --prefix examples/payload --no-fund --no-audit --loglevel=error
 fi
 
-# PyJWT for the cross-language JWT test, in the project's own virtualenv.
-if ! .venv/bin/python -c 'import jwt, cryptography' 2> /dev/null; then
+# PyJWT for the cross-language JWT test, openapi-spec-validator and schemathesis for the contract,
+# in the project's own virtualenv.
+if ! .venv/bin/python -c 'import jwt, cryptography, openapi_spec_validator, schemathesis' 2> /dev/null; then
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt
 fi

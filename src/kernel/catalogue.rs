@@ -278,6 +278,8 @@ pub struct Endpoint {
     pub answers: &'static [Answer],
     /// Error answers of the endpoint's own, beyond those the kernel gives from the declaration.
     pub errors: &'static [(u16, Code)],
+    /// Error answers with a message and no code (as better-auth sends for a few checks).
+    pub uncoded: &'static [(u16, &'static str)],
     /// The setting without which the endpoint answers a bodiless 404, as if it did not exist.
     pub enabled_by: Option<Switch>,
     pub handler: Handler,
@@ -298,6 +300,7 @@ impl Endpoint {
             query: &[],
             answers: &[],
             errors: &[],
+            uncoded: &[],
             enabled_by: None,
             handler,
         }

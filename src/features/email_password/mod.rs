@@ -40,7 +40,7 @@ pub const FEATURE: Feature = Feature {
             form: true,
             rate: Some(Rule::CREDENTIALS),
             body: Body::Object(&[
-                Field::required("name", Kind::Name, "Display name (at most 256 characters, no control characters)"),
+                Field::required("name", Kind::Name, "Display name, without control characters"),
                 Field::required("email", Kind::Email, "Email address (stored lowercased)"),
                 Field::required("password", Kind::String, "Password (length set by MIN_PASSWORD_LENGTH and MAX_PASSWORD_LENGTH)").min(1),
                 Field::optional("image", Kind::String, "Picture URL").nullable().max(MAX_IMAGE_LEN),

@@ -133,7 +133,9 @@ fn errors(endpoint: &Endpoint) -> Vec<(u16, Vec<Option<Code>>)> {
     let mut by_status: Vec<(u16, Vec<Option<Code>>)> = Vec::new();
     let own = endpoint.errors.iter().map(|(s, c)| (*s, Some(*c)));
     let off = endpoint.enabled_by.map(|_| (404, None));
-    for (status, code) in endpoint.kernel_errors().into_iter().chain(own).chain(off) {
+    let uncoded = endpoint.uncoded.iter().map(|(s, _)| (*s, None));
+    let all = endpoint.kernel_errors().into_iter().chain(own).chain(off);
+    for (status, code) in all.chain(uncoded) {
         match by_status.iter_mut().find(|(s, _)| *s == status) {
             Some((_, codes)) if !codes.contains(&code) => codes.push(code),
             Some(_) => {}
@@ -151,6 +153,13 @@ fn error_response(endpoint: &Endpoint, status: u16, codes: &[Option<Code>]) -> V
         .flatten()
         .map(|c| format!("`{}`: {}", c.as_str(), c.message()))
         .collect();
+    lines.extend(
+        endpoint
+            .uncoded
+            .iter()
+            .filter(|(s, _)| *s == status)
+            .map(|(_, message)| format!("\"{message}\" (no code)")),
+    );
     let bodiless = status == 404 && codes.contains(&None) && endpoint.enabled_by.is_some();
     if let Some(switch) = endpoint.enabled_by.filter(|_| status == 404) {
         lines.push(format!("Off unless `{}` (no body)", switch.setting));

@@ -32,7 +32,8 @@ table{border-collapse:collapse;width:100%;margin:6px 0;font-size:14px}
 th,td{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid var(--line)}
 th{font-weight:600;color:var(--muted)}
 h4{font-size:.85rem;margin:10px 0 2px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
-@media (max-width:600px){body{font-size:14px}.op{padding:10px}th,td{padding:4px}}
+td:first-child code{white-space:nowrap}
+@media (max-width:600px){body{font-size:14px}.op{padding:10px}tr:first-child{display:none}tr{display:block;padding:6px 0;border-bottom:1px solid var(--line)}td{display:block;border:0;padding:1px 4px}td[data-label]::before{content:attr(data-label) \": \";color:var(--muted)}}
 ";
 
 /// The `Content-Security-Policy` the page is served with: nothing loads, only its own style.
@@ -41,8 +42,23 @@ pub fn content_security_policy() -> String {
     format!("default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 }
 
+/// Escaped text, with `code` spans shown as code.
+fn prose(s: &str) -> String {
+    escape_html(s)
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{part}</code>")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect()
+}
+
 fn text(v: &Value) -> String {
-    escape_html(v.as_str().unwrap_or_default())
+    prose(v.as_str().unwrap_or_default())
 }
 
 fn anchor(s: &str) -> String {
@@ -74,6 +90,17 @@ fn type_label(schema: &Value) -> String {
             .filter_map(Value::as_str)
             .collect::<Vec<_>>()
             .join(" or "),
+        Some(Value::String(k)) if k == "object" && schema.get("properties").is_some() => {
+            let keys: Vec<&str> = schema["properties"]
+                .as_object()
+                .map(|p| p.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            if keys.is_empty() {
+                "object".into()
+            } else {
+                format!("{{{}}}", keys.join(", "))
+            }
+        }
         Some(Value::String(k)) if k == "array" => {
             format!(
                 "array of {}",
@@ -92,10 +119,10 @@ fn type_label(schema: &Value) -> String {
 fn limits(schema: &Value) -> String {
     let mut out = Vec::new();
     if let Some(min) = schema.get("minLength") {
-        out.push(format!("at least {min} characters"));
+        out.push(format!("At least {min} characters"));
     }
     if let Some(max) = schema.get("maxLength") {
-        out.push(format!("at most {max} characters"));
+        out.push(format!("At most {max} characters"));
     }
     out.join(", ")
 }
@@ -105,11 +132,11 @@ fn fields_table(page: &mut String, rows: &[(String, String, bool, String)]) {
     for (name, kind, required, about) in rows {
         let _ = write!(
             page,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td data-label=\"Type\">{}</td><td data-label=\"Required\">{}</td><td>{}</td></tr>",
             escape_html(name),
             escape_html(kind),
             if *required { "yes" } else { "no" },
-            escape_html(about)
+            prose(about)
         );
     }
     page.push_str("</table></div>");
@@ -180,11 +207,14 @@ fn request_body(page: &mut String, op: &Value) {
             props
                 .iter()
                 .map(|(name, s)| {
-                    let about = [text(&s["description"]), limits(s)]
-                        .into_iter()
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(". ");
+                    let about = [
+                        s["description"].as_str().unwrap_or_default().to_string(),
+                        limits(s),
+                    ]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(". ");
                     (
                         name.clone(),
                         type_label(s),
@@ -214,7 +244,7 @@ fn responses(page: &mut String, op: &Value) {
             .unwrap_or_else(|| "none".into());
         let _ = write!(
             page,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td data-label=\"Body\">{}</td><td>{}</td></tr>",
             escape_html(status),
             escape_html(&body),
             text(&response["description"])

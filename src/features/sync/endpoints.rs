@@ -87,7 +87,7 @@ fn string_at<'b>(body: &'b Map<String, Value>, path: &[&str]) -> Option<&'b str>
 pub async fn ensure(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     authorize(ctx)?;
     let id = string_at(ctx.input.body(), &["user", "id"])
-        .ok_or_else(|| ApiError::message_only(400, "missing user"))?
+        .ok_or_else(|| ApiError::validation("missing user"))?
         .to_string();
     if users::find_by_id(ctx.drivers.sql.as_ref(), &id)
         .await?
@@ -104,7 +104,7 @@ pub async fn ensure(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
 pub async fn delete(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     authorize(ctx)?;
     let id = string_at(ctx.input.body(), &["baId"])
-        .ok_or_else(|| ApiError::message_only(400, "missing baId"))?
+        .ok_or_else(|| ApiError::validation("missing baId"))?
         .to_string();
     if users::find_by_id(ctx.drivers.sql.as_ref(), &id)
         .await?

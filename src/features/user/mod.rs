@@ -57,6 +57,7 @@ pub const FEATURE: Feature = Feature {
                 Shape::Boolean,
             )]))],
             errors: &[(400, Code::EmailCanNotBeUpdated)],
+            uncoded: &[(400, "No fields to update")],
             ..Endpoint::post(
                 "/update-user",
                 "updateUser",

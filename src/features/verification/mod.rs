@@ -68,6 +68,10 @@ pub const FEATURE: Feature = Feature {
             ]),
             answers: &[Answer::json(STATUS)],
             errors: &[(400, Code::ChangeEmailDisabled)],
+            uncoded: &[
+                (400, "Email is the same"),
+                (400, "Verification email isn't enabled"),
+            ],
             ..Endpoint::post("/change-email", "changeEmail", handler!(email::change_email))
         },
     ],
