@@ -18,6 +18,9 @@ for (const l of lines) {
     ratio = `${(l.ms / find(l.where, `${kind}, known`)).toFixed(2)}x the same request for a known address`;
   } else if (l.what.startsWith("GET /jwks") || l.what.startsWith("GET /token") || l.what.startsWith("GET /get-session")) {
     ratio = `${(l.ms / find(l.where, "GET /ok")).toFixed(2)}x the /ok floor`;
+  } else if (l.what.startsWith("kernel: ") && !l.what.includes("(floor)")) {
+    const floor = find(l.where, "kernel: GET /health");
+    ratio = `${(l.ms / floor).toFixed(2)}x /health (+${((l.ms - floor) * 1000).toFixed(1)} µs)`;
   } else if (l.what.startsWith("Ed25519")) {
     ratio = `${(l.ms / find(l.where, "HMAC")).toFixed(0)}x one HMAC; ${(l.ms / find("native", l.what)).toFixed(1)}x native`;
   } else if (l.what.startsWith("scrypt")) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench`: crypto and request costs, each against a floor measured in the same run:
-# scrypt and Ed25519 natively and in wasm (release build, V8), and in workerd (wrangler dev) the
+# scrypt and Ed25519 natively and in wasm (release build, V8), the request kernel in process
+# (/ok, get-session and a refused body against /health), and in workerd (wrangler dev) the
 # password hash with both hashers, JWT issuance and the JWKS against /api/auth/ok, and the
 # password-reset and verification requests for unknown against known addresses.
 set -euo pipefail
@@ -12,6 +13,7 @@ trap stop_test_server EXIT
 RESULTS=$(mktemp)
 
 cargo run -q --release --example crypto_bench >> "$RESULTS"
+cargo test -q --release --test kernel_bench -- --ignored --nocapture 2>&1 | sed -n 's/^BENCH //p' >> "$RESULTS"
 cargo test --release --target wasm32-unknown-unknown --test wasm_bench -- --nocapture 2>&1 | sed -n 's/^BENCH //p' >> "$RESULTS"
 bash scripts/build.sh > /dev/null
 # Failed sign-ins and mail are counted per address as in production, with limits too high to bite.

@@ -474,3 +474,42 @@ fn a_custom_base_path_is_honoured() {
     assert_eq!(t.send(raw("GET", "/auth/ok", &[], b"")).status(), 200);
     assert_eq!(t.send(raw("GET", "/api/auth/ok", &[], b"")).status(), 404);
 }
+
+#[test]
+fn a_refused_origin_is_named_once_in_the_log_with_the_setting_that_admits_it() {
+    let t = TestApp::new();
+    let from = |origin: &str| {
+        t.send(raw(
+            "POST",
+            "/api/auth/sign-in/email",
+            &[("content-type", "application/json"), ("origin", origin)],
+            br#"{"email":"a@example.com","password":"x"}"#,
+        ))
+    };
+    for _ in 0..3 {
+        assert_eq!(from("http://localhost:5174").status(), 403);
+    }
+    let refusals: Vec<String> = t
+        .logs
+        .0
+        .borrow()
+        .iter()
+        .map(|(_, line)| line.clone())
+        .filter(|line| line.starts_with("[cors] refused"))
+        .collect();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert!(
+        refusals[0].contains("http://localhost:5174") && refusals[0].contains("TRUSTED_ORIGINS")
+    );
+    // Requests from the service's own origin, or without one, log nothing.
+    from(BASE);
+    assert_eq!(
+        t.logs
+            .0
+            .borrow()
+            .iter()
+            .filter(|(_, l)| l.starts_with("[cors]"))
+            .count(),
+        1
+    );
+}

@@ -373,6 +373,9 @@ impl Endpoint {
 
     /// Whether `path` is this endpoint's, and its parameters' values if so.
     pub fn match_path<'p>(&self, path: &'p str) -> Option<Vec<&'p str>> {
+        if !self.path.contains(':') {
+            return (self.path == path).then(Vec::new);
+        }
         let mut params = Vec::new();
         let mut given = path.split('/');
         for declared in self.path.split('/') {
