@@ -1,6 +1,7 @@
 //! The endpoint catalogue against what is written about it: the README's endpoint table lists
 //! exactly the catalogue's endpoints, with their requirements, and the generated document has one
 //! operation per endpoint.
+#![cfg(not(target_arch = "wasm32"))]
 
 use portcullis::config::Config;
 use portcullis::features::open_api::document::{document, openapi_path};

@@ -1,6 +1,7 @@
 //! The request kernel's cost, for `npm run bench` (ignored by `npm test`): whole requests answered
 //! in process (release build, in-memory D1 and KV), against the floor of `/health`, which is
 //! answered before any routing. Prints JSON lines for scripts/bench-report.mjs.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 
