@@ -134,3 +134,19 @@ fn the_contract_is_served_unless_turned_off() {
         assert!(res.body_is_empty(), "{path}: off looks like absent");
     }
 }
+
+#[test]
+fn every_migration_belongs_to_one_feature_or_to_the_shared_schema() {
+    let mut claimed: Vec<&str> = portcullis::features::SHARED_MIGRATIONS.to_vec();
+    claimed.extend(CATALOGUE.iter().flat_map(|f| f.migrations.iter().copied()));
+    let mut files: Vec<&str> = portcullis::storage::migrations::MIGRATIONS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    claimed.sort_unstable();
+    files.sort_unstable();
+    assert_eq!(
+        claimed, files,
+        "each file in migrations/ is listed exactly once"
+    );
+}

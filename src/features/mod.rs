@@ -24,6 +24,14 @@ pub const CATALOGUE: Catalogue = &[
     &service::FEATURE,
 ];
 
+/// The tables no single feature owns: better-auth's core schema (`user`, `session`, `account`,
+/// `verification`), the mail queue and the rate-limit counters.
+pub const SHARED_MIGRATIONS: &[&str] = &[
+    "0001_better_auth_core.sql",
+    "0004_mail_outbox.sql",
+    "0005_rate_limit_counters.sql",
+];
+
 /// Every rate rule an endpoint declares (each needs its binding).
 pub fn declared_rules() -> impl Iterator<Item = Rule> {
     catalogue::endpoints(CATALOGUE).filter_map(|e| e.rate)

@@ -2,7 +2,9 @@
 //! answers, error codes), written once in its feature's module. The kernel routes and checks
 //! requests from it, and the OpenAPI contract is generated from it.
 
+pub use super::answers::{Answer, Media, Prop, Shape};
 use super::context::Ctx;
+pub use super::fields::{Body, Field, Kind};
 use super::response::Reply;
 use crate::config::Config;
 use crate::error::{ApiError, Code};
@@ -63,190 +65,6 @@ pub enum Requires {
     FreshSession,
     /// The `x-reconcile-token` header matching `RECONCILE_TOKEN`.
     OperatorToken,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    String,
-    /// A string that must be an email address (zod's `z.email()`).
-    Email,
-    /// A display name: at most 256 characters, no control characters.
-    Name,
-    /// A URL or path the answer may redirect to (checked against the trusted origins).
-    Url,
-    /// `true`/`false`; form bodies carry them as strings.
-    Boolean,
-    /// A JSON object, read by the handler.
-    Object,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Field {
-    pub name: &'static str,
-    pub kind: Kind,
-    pub required: bool,
-    /// An explicit `null` is accepted (and means "clear it").
-    pub nullable: bool,
-    pub min_chars: Option<usize>,
-    pub max_chars: Option<usize>,
-    pub about: &'static str,
-}
-
-impl Field {
-    pub const fn required(name: &'static str, kind: Kind, about: &'static str) -> Field {
-        Field {
-            name,
-            kind,
-            required: true,
-            nullable: false,
-            min_chars: None,
-            max_chars: None,
-            about,
-        }
-    }
-
-    pub const fn optional(name: &'static str, kind: Kind, about: &'static str) -> Field {
-        Field {
-            required: false,
-            ..Field::required(name, kind, about)
-        }
-    }
-
-    pub const fn nullable(self) -> Field {
-        Field {
-            nullable: true,
-            ..self
-        }
-    }
-
-    pub const fn min(self, chars: usize) -> Field {
-        Field {
-            min_chars: Some(chars),
-            ..self
-        }
-    }
-
-    pub const fn max(self, chars: usize) -> Field {
-        Field {
-            max_chars: Some(chars),
-            ..self
-        }
-    }
-}
-
-/// The request body an endpoint takes.
-#[derive(Debug, Clone, Copy)]
-pub enum Body {
-    /// Not read (GET endpoints).
-    None,
-    /// A JSON object (zod's `z.object`); unknown fields are ignored.
-    Object(&'static [Field]),
-    /// As `Object`, and a missing body counts as `{}`.
-    OptionalObject(&'static [Field]),
-    /// A free-form object (zod's `z.record`) of which these fields are checked.
-    Record(&'static [Field]),
-}
-
-impl Body {
-    pub fn fields(self) -> &'static [Field] {
-        match self {
-            Body::None => &[],
-            Body::Object(fields) | Body::OptionalObject(fields) | Body::Record(fields) => fields,
-        }
-    }
-}
-
-/// A JSON shape, for the contract.
-#[derive(Debug, Clone, Copy)]
-pub enum Shape {
-    /// One of the shared `components.schemas`.
-    Ref(&'static str),
-    Object(&'static [Prop]),
-    /// An object whose values all have one shape.
-    Map(&'static Shape),
-    Array(&'static Shape),
-    String,
-    /// A string in RFC 3339 date-time form.
-    DateTime,
-    Integer,
-    Boolean,
-    /// `true` only.
-    True,
-    Null,
-    Nullable(&'static Shape),
-    /// Any JSON value.
-    Any,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Prop {
-    pub name: &'static str,
-    pub shape: Shape,
-    pub required: bool,
-}
-
-impl Prop {
-    pub const fn req(name: &'static str, shape: Shape) -> Prop {
-        Prop {
-            name,
-            shape,
-            required: true,
-        }
-    }
-
-    pub const fn opt(name: &'static str, shape: Shape) -> Prop {
-        Prop {
-            name,
-            shape,
-            required: false,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Media {
-    Json,
-    Html,
-    /// A redirect (no body that matters): the `Location` header is the answer.
-    Redirect,
-}
-
-/// One successful answer an endpoint gives.
-#[derive(Debug, Clone, Copy)]
-pub struct Answer {
-    pub status: u16,
-    pub media: Media,
-    pub shape: Shape,
-    pub about: &'static str,
-}
-
-impl Answer {
-    pub const fn json(shape: Shape) -> Answer {
-        Answer {
-            status: 200,
-            media: Media::Json,
-            shape,
-            about: "Success",
-        }
-    }
-
-    pub const fn html(about: &'static str) -> Answer {
-        Answer {
-            status: 200,
-            media: Media::Html,
-            shape: Shape::String,
-            about,
-        }
-    }
-
-    pub const fn redirect(about: &'static str) -> Answer {
-        Answer {
-            status: 302,
-            media: Media::Redirect,
-            shape: Shape::Null,
-            about,
-        }
-    }
 }
 
 /// A setting that turns an endpoint on.
@@ -399,6 +217,8 @@ pub struct Feature {
     pub about: &'static str,
     pub endpoints: &'static [Endpoint],
     pub schemas: &'static [(&'static str, Shape)],
+    /// The files in `migrations/` that create the feature's own tables.
+    pub migrations: &'static [&'static str],
 }
 
 /// Every endpoint of the service, grouped by feature.

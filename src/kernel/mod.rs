@@ -3,11 +3,13 @@
 //! body parsing and validation, the session or operator token), CORS, and turning handler results
 //! into responses. It knows no feature: the catalogue is handed to it.
 
+pub mod answers;
 pub mod catalogue;
 pub mod context;
 pub mod cookies;
 pub mod cors;
 pub mod csrf;
+pub mod fields;
 pub mod formats;
 pub mod input;
 pub mod request;

@@ -3,7 +3,6 @@
 
 use super::outbound::OutboundRequest;
 use super::signature::{self, Signed};
-use crate::config::SyncConfig;
 use crate::crypto::random::{self, RandomError};
 use crate::net::origin::Origin;
 use crate::time::{Millis, SECOND};
@@ -16,22 +15,6 @@ const TIMEOUT_MS: u64 = 10_000;
 pub struct Signer<'a> {
     pub secrets: Vec<&'a [u8]>,
     pub key_id: &'a str,
-}
-
-/// A POST of `body` to `path` below the sync receiver's URL (which may have a path of its own),
-/// signed with every configured secret.
-pub fn signed_post(
-    sync: &SyncConfig,
-    path: &str,
-    id: &str,
-    body: Vec<u8>,
-    now: Millis,
-) -> Result<OutboundRequest, RandomError> {
-    let signer = Signer {
-        secrets: sync.secrets(),
-        key_id: &sync.key_id,
-    };
-    signed_post_to(&signer, &format!("{}{path}", sync.url), id, body, now)
 }
 
 /// The path a request to `url` asks for, as the receiver sees it and as the signature covers it.

@@ -30,6 +30,7 @@ const SIGNED_IN: Shape = Shape::Object(&[
 const STATUS: Shape = Shape::Object(&[Prop::req("status", Shape::Boolean)]);
 
 pub const FEATURE: Feature = Feature {
+    migrations: &[],
     name: "Email and password",
     about: "Sign-up, sign-in and the password reset flow (better-auth's `emailAndPassword`).",
     schemas: &[],

@@ -26,6 +26,7 @@ use crate::kernel::catalogue::{Answer, Endpoint, Feature, Prop, Requires, Shape}
 use crate::session::Source;
 
 pub const FEATURE: Feature = Feature {
+    migrations: &["0002_jwks.sql"],
     name: "JWT",
     about: "Ed25519 JWTs for other backends, and the JWKS that verifies them (also at `/.well-known/jwks.json`, with a minimal `/.well-known/openid-configuration`).",
     schemas: &[(

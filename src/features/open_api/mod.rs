@@ -53,6 +53,7 @@ const SWITCH: Switch = Switch {
 };
 
 pub const FEATURE: Feature = Feature {
+    migrations: &[],
     name: "OpenAPI",
     about: "This contract, generated from the endpoint catalogue, and its reference page.",
     schemas: &[],

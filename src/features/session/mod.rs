@@ -12,6 +12,7 @@ use crate::{error::Code, handler};
 const STATUS: Shape = Shape::Object(&[Prop::req("status", Shape::Boolean)]);
 
 pub const FEATURE: Feature = Feature {
+    migrations: &[],
     name: "Sessions",
     about: "Reading the current session, signing out, and listing and revoking sessions. A session is presented as the signed `better-auth.session_token` cookie or as `Authorization: Bearer`.",
     schemas: &[(

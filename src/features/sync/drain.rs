@@ -1,12 +1,12 @@
 //! The drain: claims due outbox rows, sends them in signed batches, and records each outcome
 //! (done, retry with backoff, or dead), within a per-invocation budget of outbound requests.
 
+use super::signed_post;
 use crate::config::SyncConfig;
 use crate::crypto::random;
 use crate::features::sync::outbox::{self, OutboxRow};
 use crate::net::backoff;
 use crate::net::outbound::Outbound;
-use crate::net::signed_request::signed_post;
 use crate::storage::users::User;
 use crate::storage::{Sql, Statement, StorageError};
 use crate::time::{to_iso, Millis, Timer, SECOND};

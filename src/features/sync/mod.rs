@@ -6,10 +6,30 @@ mod endpoints;
 pub mod outbox;
 pub mod reconcile;
 
-use crate::crypto::random;
+use crate::config::SyncConfig;
+use crate::crypto::random::{self, RandomError};
 use crate::error::ApiError;
 use crate::kernel::context::Ctx;
+use crate::net::outbound::OutboundRequest;
+use crate::net::signed_request::{signed_post_to, Signer};
 use crate::storage::Statement;
+use crate::time::Millis;
+
+/// A POST of `body` to `path` below the sync receiver's URL (which may have a path of its own),
+/// signed with every configured secret.
+pub fn signed_post(
+    sync: &SyncConfig,
+    path: &str,
+    id: &str,
+    body: Vec<u8>,
+    now: Millis,
+) -> Result<OutboundRequest, RandomError> {
+    let signer = Signer {
+        secrets: sync.secrets(),
+        key_id: &sync.key_id,
+    };
+    signed_post_to(&signer, &format!("{}{path}", sync.url), id, body, now)
+}
 
 /// What a user change means for the downstream copy.
 pub enum SyncChange {
@@ -54,6 +74,7 @@ const fn operator(endpoint: Endpoint) -> Endpoint {
 }
 
 pub const FEATURE: Feature = Feature {
+    migrations: &["0003_sync_outbox.sql", "0006_sync_outbox_changed_at.sql"],
     name: "Sync and reconcile",
     about: "The operator's view of the downstream sync (payload-better-auth's shapes). Needs `x-reconcile-token` (`RECONCILE_TOKEN`); off while that or `PAYLOAD_SYNC_URL` is unset.",
     schemas: &[],

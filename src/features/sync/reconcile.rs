@@ -3,11 +3,11 @@
 //! operations go first). The cursor lives in `sync_state`, so a reconcile resumes across cron
 //! runs, and inserts or deletes between pages cannot shift it.
 
+use super::signed_post;
 use crate::config::SyncConfig;
 use crate::crypto::random;
 use crate::features::sync::outbox;
 use crate::net::outbound::Outbound;
-use crate::net::signed_request::signed_post;
 use crate::storage::{Sql, Statement, StorageError};
 use crate::time::{Millis, Timer};
 use serde::Deserialize;

@@ -14,6 +14,7 @@ use crate::rate_limit::Rule;
 use crate::session::Source;
 
 pub const FEATURE: Feature = Feature {
+    migrations: &[],
     name: "User",
     about: "The signed-in user's own profile, password, accounts and deletion.",
     schemas: &[

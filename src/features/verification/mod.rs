@@ -17,6 +17,7 @@ use crate::session::Source;
 const STATUS: Shape = Shape::Object(&[Prop::req("status", Shape::Boolean)]);
 
 pub const FEATURE: Feature = Feature {
+    migrations: &[],
     name: "Email verification",
     about: "Verification links, and changing the address (confirmed from the old address first when it is verified).",
     schemas: &[],
