@@ -33,6 +33,7 @@ echo "== lint"
 cargo fmt --all -- --check
 cargo clippy --all-targets -q -- -D warnings
 cargo clippy --all-targets -q --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --all-targets -q --target wasm32-unknown-unknown --features e2e-faults -- -D warnings
 
 echo "== native tests"
 cargo test -q

@@ -10,7 +10,8 @@
 use crate::drivers::Drivers;
 use crate::error::ApiError;
 use crate::kernel::response::{error_response, json_response, Response};
-use crate::storage::{sessions, Statement};
+use crate::session::store as sessions;
+use crate::storage::Statement;
 
 pub async fn handle(req: &http::Request<Vec<u8>>, drivers: &Drivers) -> Option<Response> {
     let path = req.uri().path().strip_prefix("/__faults/")?;
