@@ -6,6 +6,9 @@ pub enum Kind {
     String,
     /// A string that must be an email address (zod's `z.email()`).
     Email,
+    /// A new password: its length rules (`PASSWORD_MIN_LENGTH`, `PASSWORD_MAX_LENGTH`) are the
+    /// handler's, answered with better-auth's codes; the contract states them.
+    Password,
     /// A display name: at most 256 characters, no control characters.
     Name,
     /// A URL or path the answer may redirect to (checked against the trusted origins).

@@ -17,8 +17,11 @@ pub async fn to_http(
     let bad =
         |message: &str| error_response(&ApiError::with_message(400, Code::BadRequest, message));
     // The raw URL string: `req.url()` would pull the url crate and its IDNA tables into the wasm.
+    // The method as sent: `req.method()` maps every method it does not know to GET.
+    let method = http::Method::from_bytes(req.inner().method().as_bytes())
+        .map_err(|_| bad("Malformed request method"))?;
     let mut builder = http::Request::builder()
-        .method(req.method().as_ref())
+        .method(method)
         .uri(req.inner().url());
     let Some(headers) = builder.headers_mut() else {
         return Err(bad("Malformed request"));

@@ -184,3 +184,11 @@ test("the health check and the cron trigger run", async () => {
   const cron = await fetch(`${BASE}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
   assert.equal(cron.status, 200);
 });
+
+test("methods the service does not speak are a bodiless 404, never answered as GET", async () => {
+  for (const method of ["QUERY", "PURGE", "PUT", "DELETE", "PATCH"]) {
+    const res = await fetch(`${API}/get-session`, { method, headers: { "cf-connecting-ip": freshIp() } });
+    assert.equal(res.status, 404, method);
+    assert.equal(await res.text(), "", method);
+  }
+});

@@ -43,7 +43,7 @@ pub const FEATURE: Feature = Feature {
             body: Body::Object(&[
                 Field::required("name", Kind::Name, "Display name, without control characters"),
                 Field::required("email", Kind::Email, "Email address (stored lowercased)"),
-                Field::required("password", Kind::String, "Password (length set by MIN_PASSWORD_LENGTH and MAX_PASSWORD_LENGTH)").min(1),
+                Field::required("password", Kind::Password, "Password (`PASSWORD_MIN_LENGTH` to `PASSWORD_MAX_LENGTH` characters)").min(1),
                 Field::optional("image", Kind::String, "Picture URL").nullable().max(MAX_IMAGE_LEN),
                 REMEMBER,
                 CALLBACK,
@@ -104,7 +104,7 @@ pub const FEATURE: Feature = Feature {
         Endpoint {
             summary: "Set a new password with a reset token; ends the user's sessions",
             body: Body::Object(&[
-                Field::required("newPassword", Kind::String, "The new password"),
+                Field::required("newPassword", Kind::Password, "The new password"),
                 Field::optional("token", Kind::String, "The reset token (or `?token=`)"),
             ]),
             query: &[Field::optional("token", Kind::String, "The reset token, when not in the body")],

@@ -43,9 +43,14 @@ pub fn shape_schema(shape: &Shape) -> Value {
 }
 
 /// A declared field as JSON Schema: what the kernel accepts.
-fn field_schema(field: &Field) -> Value {
+fn field_schema(config: &Config, field: &Field) -> Value {
     let mut schema = match field.kind {
         Kind::String | Kind::Url => json!({"type": "string"}),
+        Kind::Password => json!({
+            "type": "string",
+            "minLength": config.password_min_length,
+            "maxLength": config.password_max_length,
+        }),
         Kind::Email => json!({"type": "string", "format": "email"}),
         // `char::is_control`: the C0 and C1 controls.
         Kind::Name => json!({
@@ -56,11 +61,14 @@ fn field_schema(field: &Field) -> Value {
         Kind::Boolean => json!({"type": "boolean"}),
         Kind::Object => json!({"type": "object"}),
     };
+    // The tighter of the kind's limits and the field's own.
     if let Some(min) = field.min_chars {
-        schema["minLength"] = json!(min);
+        let kind_min = schema["minLength"].as_u64().unwrap_or(0);
+        schema["minLength"] = json!(kind_min.max(min as u64));
     }
     if let Some(max) = field.max_chars {
-        schema["maxLength"] = json!(max);
+        let kind_max = schema["maxLength"].as_u64().unwrap_or(u64::MAX);
+        schema["maxLength"] = json!(kind_max.min(max as u64));
     }
     if field.nullable {
         let kind = schema["type"].clone();
@@ -70,11 +78,11 @@ fn field_schema(field: &Field) -> Value {
     schema
 }
 
-fn body_schema(body: Body) -> Value {
+fn body_schema(config: &Config, body: Body) -> Value {
     let properties: Map<String, Value> = body
         .fields()
         .iter()
-        .map(|f| (f.name.to_string(), field_schema(f)))
+        .map(|f| (f.name.to_string(), field_schema(config, f)))
         .collect();
     let required: Vec<&str> = body
         .fields()
@@ -96,12 +104,12 @@ pub fn openapi_path(path: &str) -> String {
         .join("/")
 }
 
-fn parameters(endpoint: &Endpoint) -> Vec<Value> {
+fn parameters(config: &Config, endpoint: &Endpoint) -> Vec<Value> {
     let path = endpoint.path_params().map(|name| {
         json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "minLength": 1}})
     });
     let query = endpoint.query.iter().map(|f| {
-        let mut schema = field_schema(f);
+        let mut schema = field_schema(config, f);
         let description = schema
             .as_object_mut()
             .and_then(|s| s.remove("description"))
@@ -198,18 +206,18 @@ fn security(requires: Requires) -> Option<Value> {
     }
 }
 
-fn operation(feature: &str, endpoint: &Endpoint) -> Value {
+fn operation(config: &Config, feature: &str, endpoint: &Endpoint) -> Value {
     let mut op = json!({
         "operationId": endpoint.name,
         "summary": endpoint.summary,
         "tags": [feature],
     });
-    let params = parameters(endpoint);
+    let params = parameters(config, endpoint);
     if !params.is_empty() {
         op["parameters"] = Value::Array(params);
     }
     if endpoint.verb == Verb::Post && !matches!(endpoint.body, Body::None) {
-        let schema = body_schema(endpoint.body);
+        let schema = body_schema(config, endpoint.body);
         let mut content = json!({"application/json": {"schema": schema}});
         if endpoint.form {
             content["application/x-www-form-urlencoded"] = json!({"schema": schema});
@@ -244,7 +252,8 @@ pub fn document(config: &Config, catalogue: Catalogue) -> Value {
             let item = paths
                 .entry(openapi_path(endpoint.path))
                 .or_insert_with(|| json!({}));
-            item[endpoint.verb.as_str().to_ascii_lowercase()] = operation(feature.name, endpoint);
+            item[endpoint.verb.as_str().to_ascii_lowercase()] =
+                operation(config, feature.name, endpoint);
         }
     }
     let mut schemas: Map<String, Value> = catalogue

@@ -70,7 +70,7 @@ pub const FEATURE: Feature = Feature {
             requires: Requires::Session(Source::Durable),
             rate: Some(Rule::CREDENTIALS),
             body: Body::Object(&[
-                Field::required("newPassword", Kind::String, "The new password"),
+                Field::required("newPassword", Kind::Password, "The new password"),
                 Field::required("currentPassword", Kind::String, "The current password"),
                 Field::optional(
                     "revokeOtherSessions",
