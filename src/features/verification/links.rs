@@ -1,6 +1,6 @@
 //! The links in messages (built from `BETTER_AUTH_URL`) and the redirects their endpoints answer
 //! with. Callback URLs reach these functions only after the trusted-origin check
-//! (`api::origin::is_allowed_redirect`).
+//! (`net::origin::is_allowed_redirect`).
 
 use crate::kernel::cookies::encode_uri_component;
 use crate::net::origin::Origin;
