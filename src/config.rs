@@ -136,6 +136,21 @@ pub struct EmailConfig {
     pub answer_floor_ms: i64,
 }
 
+/// better-auth's admin plugin: who is an admin, the role new users get, and bans.
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    /// `ADMIN_USER_IDS`: users who pass every admin check, whatever their role.
+    pub user_ids: Vec<String>,
+    /// `ADMIN_ROLES`: the roles that hold the admin permissions (default `admin`).
+    pub admin_roles: Vec<String>,
+    /// `DEFAULT_ROLE`: the role of new users (default `user`).
+    pub default_role: String,
+    /// `BANNED_USER_MESSAGE`: the message of `BANNED_USER` answers.
+    pub banned_message: String,
+    /// `DEFAULT_BAN_EXPIRES_IN`: seconds a ban lasts when the admin names no expiry (unset: forever).
+    pub default_ban_expires_in: Option<i64>,
+}
+
 /// Rate limits: per client and path (the binding), per account (failed sign-ins) and per
 /// recipient (messages), each counted apart.
 #[derive(Debug, Clone)]
@@ -223,6 +238,7 @@ pub struct Config {
     /// `x-reconcile-token` for the operator endpoints; unset disables them.
     pub reconcile_token: Option<Secret>,
     pub rate_limit: RateLimitConfig,
+    pub admin: AdminConfig,
 }
 
 impl Config {
@@ -461,6 +477,30 @@ impl Config {
             mailer,
         };
 
+        let names = |value: Option<String>, default: &str| -> Vec<String> {
+            value
+                .unwrap_or_else(|| default.to_string())
+                .split(',')
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect()
+        };
+        let admin = AdminConfig {
+            user_ids: names(get("ADMIN_USER_IDS"), ""),
+            admin_roles: names(get("ADMIN_ROLES"), "admin"),
+            default_role: get("DEFAULT_ROLE")
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| "user".into()),
+            banned_message: get("BANNED_USER_MESSAGE").unwrap_or_else(|| {
+                "You have been banned from this application. Please contact support if you believe this is an error.".into()
+            }),
+            default_ban_expires_in: match get("DEFAULT_BAN_EXPIRES_IN") {
+                Some(_) => Some(number("DEFAULT_BAN_EXPIRES_IN", 0, 1, 100 * 365 * 86_400)?),
+                None => None,
+            },
+        };
+
         let rate_limit = RateLimitConfig {
             enabled: flag("RATE_LIMIT_ENABLED", true)?,
             ip_headers: get("IP_ADDRESS_HEADERS")
@@ -499,6 +539,7 @@ impl Config {
             email,
             reconcile_token,
             rate_limit,
+            admin,
         })
     }
 }

@@ -5,7 +5,7 @@ use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 
 /// A user as stored and as returned by the API (better-auth's user JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: String,
@@ -18,10 +18,39 @@ pub struct User {
     pub created_at: String,
     #[serde(deserialize_with = "super::dates::iso")]
     pub updated_at: String,
+    /// The admin plugin's fields: roles (comma-separated), and the ban. Entries cached before
+    /// they existed read as a user without roles or ban.
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default, deserialize_with = "super::bool_from_int")]
+    pub banned: bool,
+    #[serde(default)]
+    pub ban_reason: Option<String>,
+    #[serde(default, deserialize_with = "super::dates::iso_opt")]
+    pub ban_expires: Option<String>,
 }
 
+/// The columns a [`User`] is read from.
+macro_rules! user_columns {
+    () => {
+        r#""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "role", "banned", "banReason", "banExpires""#
+    };
+}
+pub(crate) use user_columns;
+
 pub async fn find_by_email(sql: &dyn Sql, email: &str) -> Result<Option<User>, StorageError> {
-    query_one(sql, Statement::new(r#"select "id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt" from "user" where "email" = ?1"#, vec![email.into()])).await
+    query_one(
+        sql,
+        Statement::new(
+            concat!(
+                "select ",
+                user_columns!(),
+                r#" from "user" where "email" = ?1"#
+            ),
+            vec![email.into()],
+        ),
+    )
+    .await
 }
 
 /// A user with the password hash of its credential account (if any), for signing in.
@@ -52,7 +81,8 @@ pub async fn find_for_sign_in(
 ) -> Result<SignInLookup, StorageError> {
     let rows = sql
         .query(Statement::new(
-            r#"select u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt", a."password",
+            r#"select u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt",
+                      u."role", u."banned", u."banReason", u."banExpires", a."password",
                       c."count" as "failures", c."expiresAt" as "failuresUntil"
                from (select 1) as "one"
                left join "user" u on u."email" = ?1
@@ -85,12 +115,23 @@ pub async fn find_for_sign_in(
 }
 
 pub async fn find_by_id(sql: &dyn Sql, id: &str) -> Result<Option<User>, StorageError> {
-    query_one(sql, Statement::new(r#"select "id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt" from "user" where "id" = ?1"#, vec![id.into()])).await
+    query_one(
+        sql,
+        Statement::new(
+            concat!(
+                "select ",
+                user_columns!(),
+                r#" from "user" where "id" = ?1"#
+            ),
+            vec![id.into()],
+        ),
+    )
+    .await
 }
 
 pub fn insert(user: &User) -> Statement {
     Statement::new(
-        r#"insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") values (?1, ?2, ?3, ?4, ?5, ?6, ?7)"#,
+        r#"insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "role", "banned") values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"#,
         vec![
             user.id.as_str().into(),
             user.name.as_str().into(),
@@ -99,6 +140,8 @@ pub fn insert(user: &User) -> Statement {
             user.image.clone().into(),
             user.created_at.as_str().into(),
             user.updated_at.as_str().into(),
+            user.role.clone().into(),
+            user.banned.into(),
         ],
     )
 }

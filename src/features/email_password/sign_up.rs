@@ -40,6 +40,8 @@ pub async fn sign_up_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         image: image.flatten(),
         created_at: now_iso.clone(),
         updated_at: now_iso.clone(),
+        role: Some(ctx.config.admin.default_role.clone()),
+        ..User::default()
     };
     let duplicate = || {
         if opens_session {

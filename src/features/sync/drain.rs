@@ -332,7 +332,7 @@ impl Drain<'_> {
         for row in read.first().map(|r| r.rows.clone()).unwrap_or_default() {
             let user: User = serde_json::from_value(Value::Object(row))
                 .map_err(|e| StorageError::Decode(e.to_string()))?;
-            users.insert(user.id.clone(), json!(user));
+            users.insert(user.id.clone(), synced_record(&user));
         }
         let mut accounts: HashMap<String, Vec<Value>> = HashMap::new();
         for a in read.get(1).map(|r| r.rows.clone()).unwrap_or_default() {
@@ -468,4 +468,18 @@ impl Drain<'_> {
             },
         }
     }
+}
+
+/// A user as the sync protocol sends it: the fields of protocol version 1 (the admin plugin's
+/// role and ban are not part of it).
+fn synced_record(user: &User) -> Value {
+    json!({
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "emailVerified": user.email_verified,
+        "image": user.image,
+        "createdAt": user.created_at,
+        "updatedAt": user.updated_at,
+    })
 }

@@ -88,13 +88,8 @@ pub async fn send_verification_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiErro
 /// statements insert nothing.
 fn stand_in(email: &str) -> User {
     User {
-        id: String::new(),
-        name: String::new(),
         email: email.to_string(),
-        email_verified: false,
-        image: None,
-        created_at: String::new(),
-        updated_at: String::new(),
+        ..User::default()
     }
 }
 
