@@ -36,7 +36,6 @@ macro_rules! user_columns {
         r#""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "role", "banned", "banReason", "banExpires""#
     };
 }
-pub(crate) use user_columns;
 
 pub async fn find_by_email(sql: &dyn Sql, email: &str) -> Result<Option<User>, StorageError> {
     query_one(
