@@ -16,7 +16,7 @@ node -e '
     const id = "bench" + String(i).padStart(6, "0");
     rows.push(`(\x27${id}\x27, \x27Bench ${i}\x27, \x27${id}@example.com\x27, 1, null, \x272025-01-01T00:00:00.000Z\x27, \x272025-01-01T00:00:00.000Z\x27)`);
   }
-  for (let i = 0; i < rows.length; i += 500) console.log(`insert into "user" values ${rows.slice(i, i + 500).join(", ")};`);
+  for (let i = 0; i < rows.length; i += 500) console.log(`insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") values ${rows.slice(i, i + 500).join(", ")};`);
 ' "$USERS" > "$SEED"
 export SEED_SQL="$SEED" SYNC_SECRET=bench-sync-secret-0123456789abcdef RECONCILE_TOKEN=bench-reconcile-token-0123456789abcdef
 for profile in free paid; do

@@ -59,6 +59,16 @@ codes! {
     EmailAlreadyVerified => "EMAIL_ALREADY_VERIFIED", "Email is already verified";
     EmailMismatch => "EMAIL_MISMATCH", "Email mismatch";
     ResetPasswordDisabled => "RESET_PASSWORD_DISABLED", "Reset password isn't enabled";
+    BannedUser => "BANNED_USER", "You have been banned from this application";
+    YouCannotBanYourself => "YOU_CANNOT_BAN_YOURSELF", "You cannot ban yourself";
+    YouCannotRemoveYourself => "YOU_CANNOT_REMOVE_YOURSELF", "You cannot remove yourself";
+    NotAllowedToChangeUsersRole => "YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE", "You are not allowed to change users role";
+    NotAllowedToListUsersSessions => "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS", "You are not allowed to list users sessions";
+    NotAllowedToBanUsers => "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS", "You are not allowed to ban users";
+    NotAllowedToRevokeUsersSessions => "YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS", "You are not allowed to revoke users sessions";
+    NotAllowedToDeleteUsers => "YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS", "You are not allowed to delete users";
+    NotAllowedToSetUsersPassword => "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD", "You are not allowed to set users password";
+    NotAllowedToGetUser => "YOU_ARE_NOT_ALLOWED_TO_GET_USER", "You are not allowed to get user";
     InternalServerError => "INTERNAL_SERVER_ERROR", "Internal Server Error";
     ServiceUnavailable => "SERVICE_UNAVAILABLE", "The service is temporarily unavailable";
 }

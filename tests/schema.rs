@@ -60,6 +60,7 @@ fn user(id: &str, email: &str) -> User {
         image: None,
         created_at: "2026-01-01T00:00:00.000Z".into(),
         updated_at: "2026-01-01T00:00:00.000Z".into(),
+        ..User::default()
     }
 }
 
@@ -85,7 +86,7 @@ fn a_duplicate_email_is_a_conflict() {
 #[test]
 fn dates_stored_as_epoch_milliseconds_or_plain_text_read_back_as_iso() {
     let db = Sqlite::migrated();
-    db.exec(r#"insert into "user" values ('d1', 'Drizzle', 'd@example.com', 1, null, 1735689600000, '2025-01-01 00:00:00')"#);
+    db.exec(r#"insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") values ('d1', 'Drizzle', 'd@example.com', 1, null, 1735689600000, '2025-01-01 00:00:00')"#);
     let u = block_on(users::find_by_id(&db, "d1")).unwrap().unwrap();
     assert_eq!(
         (u.created_at.as_str(), u.updated_at.as_str()),

@@ -238,7 +238,7 @@ fn an_absolute_lifetime_set_later_also_ends_older_sessions() {
         .to_string();
     let strict = TestApp::with_vars(&[("SESSION_ABSOLUTE_LIFETIME", "86400")]);
     strict.sql.exec(&format!(
-        r#"insert into "user" values ('u1', 'n', 'later@example.com', 0, null, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+        r#"insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") values ('u1', 'n', 'later@example.com', 0, null, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
            insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "userId") values ('s1', '2026-01-10T00:00:00.000Z', '{}', '2026-01-01T00:00:00.000Z', '2026-01-03T00:00:00.000Z', 'u1');"#,
         sha256_hex(token.as_bytes())
     ));

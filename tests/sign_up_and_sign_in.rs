@@ -281,7 +281,7 @@ fn sign_in_input_errors() {
 fn a_password_hash_written_by_better_auth_signs_in() {
     let t = TestApp::new();
     t.sql.exec(
-        r#"insert into "user" values ('u1', 'Imported', 'imported@example.com', 1, null, '2025-05-01T10:00:00.000Z', '2025-05-01T10:00:00.000Z');
+        r#"insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") values ('u1', 'Imported', 'imported@example.com', 1, null, '2025-05-01T10:00:00.000Z', '2025-05-01T10:00:00.000Z');
            insert into "account" ("id","accountId","providerId","userId","password","createdAt","updatedAt") values ('a1','u1','credential','u1',
            'ac04d54c09c19e12b1d4ffe9a6a45b42:3ed35cd37031b1b281fdb364f75336c6c8d4640fa39170ce4b8a2e8a4619a8c809e24fc9e173a0cb27f76e8fb1657636be72cc6b9857590d1923f0ee5ea809b3',
            '2025-05-01T10:00:00.000Z','2025-05-01T10:00:00.000Z');"#,
@@ -298,7 +298,7 @@ fn a_password_hash_written_by_better_auth_signs_in() {
 #[test]
 fn a_user_without_a_credential_account_cannot_sign_in_with_a_password() {
     let t = TestApp::new();
-    t.sql.exec(r#"insert into "user" values ('u2', 'Social', 'social@example.com', 1, null, '2025-05-01T10:00:00.000Z', '2025-05-01T10:00:00.000Z');"#);
+    t.sql.exec(r#"insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") values ('u2', 'Social', 'social@example.com', 1, null, '2025-05-01T10:00:00.000Z', '2025-05-01T10:00:00.000Z');"#);
     t.client()
         .sign_in("social@example.com", PASSWORD)
         .assert_error(401, "INVALID_EMAIL_OR_PASSWORD");

@@ -24,7 +24,7 @@ fn sync_app(extra: &[(&str, &str)]) -> TestApp {
 }
 
 fn import_user(t: &TestApp, id: &str) {
-    t.sql.exec(&format!(r#"insert into "user" values ('{id}', 'Imported', '{id}@example.com', 1, null, '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')"#));
+    t.sql.exec(&format!(r#"insert into "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") values ('{id}', 'Imported', '{id}@example.com', 1, null, '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')"#));
 }
 
 fn cron(t: &TestApp) {

@@ -1,6 +1,7 @@
 //! The features, each a folder with its endpoints, flows and SQL, and [`CATALOGUE`], the one list
 //! of every endpoint the kernel routes and the contract documents.
 
+pub mod admin;
 pub mod email_password;
 pub mod jwt;
 pub mod open_api;
@@ -18,6 +19,7 @@ pub const CATALOGUE: Catalogue = &[
     &session::FEATURE,
     &user::FEATURE,
     &verification::FEATURE,
+    &admin::FEATURE,
     &jwt::FEATURE,
     &sync::FEATURE,
     &open_api::FEATURE,

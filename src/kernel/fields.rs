@@ -17,6 +17,10 @@ pub enum Kind {
     Boolean,
     /// A JSON object, read by the handler.
     Object,
+    /// A JSON number.
+    Number,
+    /// A string, or an array of strings.
+    StringList,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -30,6 +30,8 @@ fn expected(kind: Kind) -> &'static str {
     match kind {
         Kind::Boolean => "boolean",
         Kind::Object => "object",
+        Kind::Number => "number",
+        Kind::StringList => "string | string[]",
         _ => "string",
     }
 }
@@ -61,6 +63,27 @@ fn check_value(field: &Field, value: Option<&mut Value>) -> Option<String> {
         };
         *value = Value::Bool(flag);
         return None;
+    }
+    if field.kind == Kind::Number {
+        return (!value.is_number()).then(|| {
+            format!(
+                "Invalid input: expected number, received {}",
+                type_name(Some(value))
+            )
+        });
+    }
+    if field.kind == Kind::StringList {
+        let fits = match value {
+            Value::String(_) => true,
+            Value::Array(items) => items.iter().all(Value::is_string),
+            _ => false,
+        };
+        return (!fits).then(|| {
+            format!(
+                "Invalid input: expected string | string[], received {}",
+                type_name(Some(value))
+            )
+        });
     }
     if field.kind == Kind::Object {
         return (!value.is_object()).then(|| {
@@ -170,6 +193,24 @@ impl Input {
         match self.body.get(name) {
             Some(Value::Null) => Some(None),
             Some(Value::String(s)) => Some(Some(s.clone())),
+            _ => None,
+        }
+    }
+
+    pub fn number(&self, name: &str) -> Option<f64> {
+        self.body.get(name).and_then(Value::as_f64)
+    }
+
+    /// A string-or-list field as its strings.
+    pub fn strings(&self, name: &str) -> Option<Vec<String>> {
+        match self.body.get(name)? {
+            Value::String(s) => Some(vec![s.clone()]),
+            Value::Array(items) => Some(
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+            ),
             _ => None,
         }
     }

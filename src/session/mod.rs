@@ -1,6 +1,7 @@
 //! Sessions: D1 is the durable record, KV the fast read path; both keyed by the SHA-256 digest of
 //! the token. Sensitive operations read D1 only; revocation removes both.
 
+pub mod bans;
 pub mod store;
 
 use crate::config::Config;
@@ -66,6 +67,35 @@ pub fn digest(token: &str) -> String {
     sha256_hex(token.as_bytes())
 }
 
+/// better-auth's session JSON. `token` is the raw token for the caller's own session and the
+/// token's digest for the others, which `revoke-session` accepts in its place.
+pub fn json(record: &SessionRecord, token: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": record.id,
+        "expiresAt": record.expires_at,
+        "token": token,
+        "createdAt": record.created_at,
+        "updatedAt": record.updated_at,
+        "ipAddress": record.ip_address,
+        "userAgent": record.user_agent,
+        "userId": record.user_id,
+    })
+}
+
+/// A `revoke-session` handle is either a raw token or, as `list-sessions` shows other sessions,
+/// the token's SHA-256 digest.
+pub fn handle_digest(handle: &str) -> String {
+    let is_digest = handle.len() == 64
+        && handle
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if is_digest {
+        handle.to_string()
+    } else {
+        digest(handle)
+    }
+}
+
 fn kv_key(digest: &str) -> String {
     format!("session:{digest}")
 }
@@ -120,7 +150,8 @@ impl Sessions<'_> {
         Ok(NewSession { token, record })
     }
 
-    /// Stores a session on its own (when it does not join a larger batch) and caches it.
+    /// Stores a session on its own (when it does not join a larger batch) and caches it; a banned
+    /// user gets `BANNED_USER` (an expired ban is lifted first).
     pub async fn create(
         &self,
         user: &User,
@@ -129,8 +160,14 @@ impl Sessions<'_> {
         user_agent: &str,
         now: Millis,
     ) -> Result<NewSession, ApiError> {
+        let lift_ban = bans::admit(self.config, user, now)?;
         let session = self.new_session(&user.id, remember, ip, user_agent, now)?;
-        self.sql.execute(session.insert()).await?;
+        let mut batch: Vec<Statement> = lift_ban.into_iter().collect();
+        batch.push(session.insert());
+        let inserted = self.sql.batch(batch).await?;
+        if inserted.last() != Some(&1) {
+            return Err(bans::banned(self.config));
+        }
         self.cache(&session.record, user, now).await;
         Ok(session)
     }

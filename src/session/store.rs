@@ -23,9 +23,13 @@ pub struct SessionRecord {
     pub user_agent: Option<String>,
 }
 
+/// The session, unless its user is banned when the statement runs (a ban that commits while a
+/// sign-in is under way leaves no session; the ban's own batch deletes the earlier ones).
 pub fn insert(s: &SessionRecord) -> Statement {
     Statement::new(
-        r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"#,
+        r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
+        select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+        where not exists (select 1 from "user" where "id" = ?8 and "banned" = 1 and ("banExpires" is null or "banExpires" > ?4))"#,
         vec![
             s.id.as_str().into(),
             s.expires_at.as_str().into(),
@@ -45,7 +49,8 @@ pub fn insert_if_password(s: &SessionRecord, password_hash: &str) -> Statement {
     let mut insert = insert(s);
     insert.sql = r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
         select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
-        where exists (select 1 from "account" where "userId" = ?8 and "providerId" = 'credential' and "password" = ?9)"#;
+        where exists (select 1 from "account" where "userId" = ?8 and "providerId" = 'credential' and "password" = ?9)
+        and not exists (select 1 from "user" where "id" = ?8 and "banned" = 1 and ("banExpires" is null or "banExpires" > ?4))"#;
     insert.params.push(password_hash.into());
     insert
 }

@@ -172,3 +172,11 @@ pub fn delete(user_id: &str) -> Vec<Statement> {
         ),
     ]
 }
+
+/// Clears a ban (an admin's unban, or an expired ban lifted at the next sign-in).
+pub fn lift_ban(user_id: &str, now_iso: &str) -> Statement {
+    Statement::new(
+        r#"update "user" set "banned" = 0, "banReason" = null, "banExpires" = null, "updatedAt" = ?2 where "id" = ?1"#,
+        vec![user_id.into(), now_iso.into()],
+    )
+}

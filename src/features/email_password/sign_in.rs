@@ -9,6 +9,7 @@ use crate::kernel::formats::is_valid_email;
 use crate::kernel::response::Reply;
 use crate::kernel::throttle::too_many_requests;
 use crate::rate_limit::per_address;
+use crate::session::bans;
 use crate::storage::{counters, users};
 use crate::time::SECOND;
 use serde_json::json;
@@ -59,6 +60,9 @@ pub async fn sign_in_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         return Err(ApiError::new(403, Code::EmailNotVerified));
     }
 
+    // After the password, as better-auth: a ban is news only to whoever knows it.
+    let lift_ban = bans::admit(ctx.config, &user, ctx.now)?;
+
     let sessions = ctx.sessions();
     let session = sessions.new_session(
         &user.id,
@@ -69,13 +73,23 @@ pub async fn sign_in_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     )?;
     // A reset or password change that committed since the check leaves no session behind; a
     // success clears the address's failures.
-    let mut batch = vec![session.insert_if_password(&verified_hash)];
+    let mut batch: Vec<_> = lift_ban.into_iter().collect();
+    let insert_at = batch.len();
+    batch.push(session.insert_if_password(&verified_hash));
     if lookup.failures > 0 {
         batch.push(counters::clear(&counter));
     }
     let inserted = ctx.drivers.sql.batch(batch).await?;
-    if inserted.first() != Some(&1) {
-        return Err(ApiError::new(401, Code::InvalidEmailOrPassword));
+    if inserted.get(insert_at) != Some(&1) {
+        // A ban that committed since the check, or a reset or password change.
+        let now_banned = users::find_by_id(sql, &user.id)
+            .await?
+            .is_some_and(|u| u.banned);
+        return Err(if now_banned {
+            bans::banned(ctx.config)
+        } else {
+            ApiError::new(401, Code::InvalidEmailOrPassword)
+        });
     }
     sessions.cache(&session.record, &user, ctx.now).await;
     ctx.set_session_cookie(&session.token, remember);

@@ -60,6 +60,10 @@ fn field_schema(config: &Config, field: &Field) -> Value {
         }),
         Kind::Boolean => json!({"type": "boolean"}),
         Kind::Object => json!({"type": "object"}),
+        Kind::Number => json!({"type": "number"}),
+        Kind::StringList => {
+            json!({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]})
+        }
     };
     // The tighter of the kind's limits and the field's own.
     if let Some(min) = field.min_chars {

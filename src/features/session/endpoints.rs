@@ -4,25 +4,10 @@ use crate::drivers::Level;
 use crate::error::{ApiError, Code};
 use crate::kernel::context::Ctx;
 use crate::kernel::response::Reply;
-use crate::session::store::{self as table, SessionRecord};
+use crate::session::store as table;
 use crate::session::{self as sessions, Source};
 
 use serde_json::{json, Value};
-
-/// better-auth's session JSON. `token` is the raw token for the caller's own session and the
-/// token's digest for the others, which `revoke-session` accepts in its place.
-fn session_json(record: &SessionRecord, token: &str) -> Value {
-    json!({
-        "id": record.id,
-        "expiresAt": record.expires_at,
-        "token": token,
-        "createdAt": record.created_at,
-        "updatedAt": record.updated_at,
-        "ipAddress": record.ip_address,
-        "userAgent": record.user_agent,
-        "userId": record.user_id,
-    })
-}
 
 fn no_store(reply: Reply) -> Reply {
     reply
@@ -59,7 +44,7 @@ pub async fn get_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         }
     }
     let body =
-        json!({"session": session_json(&session.record, &session.token), "user": session.user});
+        json!({"session": sessions::json(&session.record, &session.token), "user": session.user});
     let mut reply = no_store(Reply::json(body));
     // The JWT is a convenience: failing to sign one is logged and does not fail the session read.
     match crate::features::jwt::key_ring(ctx)
@@ -99,24 +84,10 @@ pub async fn list_sessions(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             } else {
                 r.token_digest.as_str()
             };
-            session_json(r, token)
+            sessions::json(r, token)
         })
         .collect();
     Ok(Reply::json(list))
-}
-
-/// A `revoke-session` handle is either a raw token or, as `list-sessions` shows other sessions,
-/// the token's SHA-256 digest.
-fn handle_digest(handle: &str) -> String {
-    let is_digest = handle.len() == 64
-        && handle
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if is_digest {
-        handle.to_string()
-    } else {
-        sessions::digest(handle)
-    }
 }
 
 pub async fn revoke_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
@@ -125,7 +96,7 @@ pub async fn revoke_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         .exact_text("token")
         .ok_or_else(ApiError::internal)?;
     let current = ctx.signed_in()?;
-    let target = handle_digest(&handle);
+    let target = sessions::handle_digest(&handle);
     // Someone else's session, or an unknown one, is answered like a success and left alone.
     let owned = table::find_by_digest(ctx.drivers.sql.as_ref(), &target)
         .await?

@@ -28,6 +28,10 @@ pub const FEATURE: Feature = Feature {
                 Prop::req("image", Shape::Nullable(&Shape::String)),
                 Prop::req("createdAt", Shape::DateTime),
                 Prop::req("updatedAt", Shape::DateTime),
+                Prop::req("role", Shape::Nullable(&Shape::String)),
+                Prop::req("banned", Shape::Boolean),
+                Prop::req("banReason", Shape::Nullable(&Shape::String)),
+                Prop::req("banExpires", Shape::Nullable(&Shape::DateTime)),
             ]),
         ),
         (

@@ -1,0 +1,222 @@
+//! The admin endpoints: roles, bans, another user's sessions, password and removal, and
+//! permission checks. Each checks the caller's permission first, as better-auth does.
+
+use super::permissions::{self, has_permission, parse_requested};
+use super::store;
+use crate::crypto::{password, random};
+use crate::error::{ApiError, Code};
+use crate::features::email_password::credentials::check_new_password;
+use crate::features::sync::{self, SyncChange};
+use crate::features::verification::one_time;
+use crate::kernel::context::Ctx;
+use crate::kernel::response::Reply;
+use crate::mail::Kind;
+use crate::session::{self as sessions, store as session_table, ActiveSession};
+use crate::storage::accounts;
+use crate::storage::users::{self, User};
+use crate::time::{to_iso, SECOND};
+use serde_json::{json, Value};
+
+/// The signed-in admin, once `action` on `resource` is allowed to them.
+fn admin(
+    ctx: &mut Ctx<'_>,
+    resource: &str,
+    action: &str,
+    denied: Code,
+) -> Result<ActiveSession, ApiError> {
+    let session = ctx.signed_in()?;
+    permissions::require(ctx.config, &session.user, resource, action, denied)?;
+    Ok(session)
+}
+
+fn user_id(ctx: &Ctx<'_>) -> Result<String, ApiError> {
+    ctx.input
+        .exact_text("userId")
+        .ok_or_else(ApiError::internal)
+}
+
+async fn target(ctx: &Ctx<'_>, id: &str) -> Result<User, ApiError> {
+    users::find_by_id(ctx.drivers.sql.as_ref(), id)
+        .await?
+        .ok_or_else(|| ApiError::new(404, Code::UserNotFound))
+}
+
+/// Runs a change to the user (with its sync work) and answers `{user}` as it now is.
+async fn change_and_answer(
+    ctx: &mut Ctx<'_>,
+    id: &str,
+    change: crate::storage::Statement,
+) -> Result<Reply, ApiError> {
+    let mut batch = vec![change];
+    batch.extend(sync::record(ctx, id, SyncChange::Upsert)?);
+    ctx.drivers.sql.batch(batch).await?;
+    let user = target(ctx, id).await?;
+    ctx.sessions().refresh_cached_user(&user, ctx.now).await?;
+    Ok(Reply::json(json!({ "user": user })))
+}
+
+pub async fn set_role(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    admin(ctx, "user", "set-role", Code::NotAllowedToChangeUsersRole)?;
+    let id = user_id(ctx)?;
+    let roles = ctx.input.strings("role").unwrap_or_default();
+    target(ctx, &id).await?;
+    let role = roles.join(",");
+    let change = store::set_role(&id, &role, &to_iso(ctx.now));
+    change_and_answer(ctx, &id, change).await
+}
+
+pub async fn get_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    admin(ctx, "user", "get", Code::NotAllowedToGetUser)?;
+    let id = ctx.query("id").unwrap_or_default().to_string();
+    let user = target(ctx, &id).await?;
+    Ok(Reply::json(user))
+}
+
+/// Bans the user and ends every session of theirs, D1 and KV, in the ban's own batch.
+pub async fn ban_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let session = admin(ctx, "user", "ban", Code::NotAllowedToBanUsers)?;
+    let id = user_id(ctx)?;
+    if id == session.user.id {
+        return Err(ApiError::new(400, Code::YouCannotBanYourself));
+    }
+    target(ctx, &id).await?;
+    let reason = ctx
+        .input
+        .text("banReason")
+        .unwrap_or_else(|| "No reason".into());
+    let seconds = ctx
+        .input
+        .number("banExpiresIn")
+        .map(|s| s as i64)
+        .or(ctx.config.admin.default_ban_expires_in);
+    let expires = seconds.map(|s| to_iso(ctx.now + s * SECOND));
+    let now_iso = to_iso(ctx.now);
+    let mut batch = vec![store::ban(&id, &reason, expires.as_deref(), &now_iso)];
+    batch.extend(sync::record(ctx, &id, SyncChange::Upsert)?);
+    let deleting = batch.len();
+    batch.push(session_table::delete_for_user(&id));
+    ctx.sessions().run_revoking(batch, Some(deleting)).await?;
+    let user = target(ctx, &id).await?;
+    Ok(Reply::json(json!({ "user": user })))
+}
+
+pub async fn unban_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    admin(ctx, "user", "ban", Code::NotAllowedToBanUsers)?;
+    let id = user_id(ctx)?;
+    target(ctx, &id).await?;
+    let change = users::lift_ban(&id, &to_iso(ctx.now));
+    change_and_answer(ctx, &id, change).await
+}
+
+/// The user's live sessions; each `token` is the handle `revoke-user-session` takes (tokens are
+/// stored only as digests).
+pub async fn list_user_sessions(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    admin(ctx, "session", "list", Code::NotAllowedToListUsersSessions)?;
+    let id = user_id(ctx)?;
+    let list: Vec<Value> = ctx
+        .sessions()
+        .list(&id, ctx.now)
+        .await?
+        .iter()
+        .map(|r| sessions::json(r, &r.token_digest))
+        .collect();
+    Ok(Reply::json(json!({ "sessions": list })))
+}
+
+pub async fn revoke_user_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    admin(
+        ctx,
+        "session",
+        "revoke",
+        Code::NotAllowedToRevokeUsersSessions,
+    )?;
+    let handle = ctx
+        .input
+        .exact_text("sessionToken")
+        .ok_or_else(ApiError::internal)?;
+    ctx.sessions()
+        .revoke_digests(&[sessions::handle_digest(&handle)])
+        .await?;
+    Ok(Reply::json(json!({ "success": true })))
+}
+
+pub async fn revoke_user_sessions(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    admin(
+        ctx,
+        "session",
+        "revoke",
+        Code::NotAllowedToRevokeUsersSessions,
+    )?;
+    let id = user_id(ctx)?;
+    ctx.sessions().revoke_all(&id, None).await?;
+    Ok(Reply::json(json!({ "success": true })))
+}
+
+/// Removes the user with its accounts and sessions, and tells the sync, in one batch.
+pub async fn remove_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let session = admin(ctx, "user", "delete", Code::NotAllowedToDeleteUsers)?;
+    let id = user_id(ctx)?;
+    if id == session.user.id {
+        return Err(ApiError::new(400, Code::YouCannotRemoveYourself));
+    }
+    target(ctx, &id).await?;
+    let mut batch = sync::record(ctx, &id, SyncChange::Delete)?;
+    let deleting = batch.len();
+    batch.push(session_table::delete_for_user(&id));
+    batch.extend(users::delete(&id));
+    ctx.sessions().run_revoking(batch, Some(deleting)).await?;
+    Ok(Reply::json(json!({ "success": true })))
+}
+
+/// Sets the user's password (creating their credential account if they had none); reset links
+/// sent before stop working.
+pub async fn set_user_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    admin(
+        ctx,
+        "user",
+        "set-password",
+        Code::NotAllowedToSetUsersPassword,
+    )?;
+    let id = user_id(ctx)?;
+    let new_password = ctx
+        .input
+        .exact_text("newPassword")
+        .ok_or_else(ApiError::internal)?;
+    check_new_password(ctx.config, &new_password)?;
+    target(ctx, &id).await?;
+    let sql = ctx.drivers.sql.as_ref();
+    let hash = password::hash(ctx.drivers.kdf.as_ref(), &new_password)?;
+    let now_iso = to_iso(ctx.now);
+    let write = match accounts::credential_for_user(sql, &id).await? {
+        Some(account) => accounts::set_password(&account.id, &hash, &now_iso),
+        None => accounts::insert_credential(&random::alphanumeric(32)?, &id, &hash, &now_iso),
+    };
+    sql.batch(vec![write, one_time::revoke_all(Kind::ResetPassword, &id)])
+        .await?;
+    Ok(Reply::json(json!({ "status": true })))
+}
+
+/// Whether the signed-in user holds the permissions asked (better-auth checks the session's user
+/// over HTTP, whatever `userId` or `role` the body names).
+pub async fn has_permission_endpoint(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let asked = ctx
+        .input
+        .raw("permissions")
+        .or_else(|| ctx.input.raw("permission"))
+        .cloned();
+    let Some(asked) = asked else {
+        return Err(ApiError::message_only(
+            400,
+            "invalid permission check. no permission(s) were passed.",
+        ));
+    };
+    let session = ctx.signed_in()?;
+    let requested = parse_requested(&asked).unwrap_or_default();
+    let granted = has_permission(
+        ctx.config,
+        &session.user.id,
+        session.user.role.as_deref(),
+        &requested,
+    );
+    Ok(Reply::json(json!({ "error": null, "success": granted })))
+}

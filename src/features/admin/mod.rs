@@ -1,0 +1,136 @@
+//! better-auth's admin plugin: roles and permissions, bans (enforced wherever a session is
+//! opened, see [`crate::session::bans`]), and the `/admin/*` endpoints operators and services use
+//! through `adminClient()`.
+
+mod endpoints;
+pub mod permissions;
+mod store;
+
+use crate::error::Code;
+use crate::handler;
+use crate::kernel::catalogue::{
+    Answer, Body, Endpoint, Feature, Field, Kind, Prop, Requires, Shape,
+};
+use crate::session::Source;
+
+const USER_ID: Field = Field::required("userId", Kind::String, "The user's id");
+const USER: Shape = Shape::Object(&[Prop::req("user", Shape::Ref("User"))]);
+const SUCCESS: Shape = Shape::Object(&[Prop::req("success", Shape::True)]);
+
+/// An admin endpoint: the caller's session is read from D1 (never the cache), as better-auth's
+/// admin middleware does; each handler then checks the caller's permission.
+const fn admin(endpoint: Endpoint) -> Endpoint {
+    Endpoint {
+        requires: Requires::Session(Source::Durable),
+        ..endpoint
+    }
+}
+
+pub const FEATURE: Feature = Feature {
+    name: "Admin",
+    about: "better-auth's admin plugin: roles (`ADMIN_ROLES` hold the admin permissions, `ADMIN_USER_IDS` pass every check), bans, and managing other users and their sessions.",
+    schemas: &[],
+    migrations: &["0007_admin.sql"],
+    endpoints: &[
+        admin(Endpoint {
+            summary: "Set a user's roles (several roles are stored comma-separated)",
+            body: Body::Object(&[USER_ID, Field::required("role", Kind::StringList, "A role or a list of roles")]),
+            answers: &[Answer::json(USER)],
+            errors: &[(403, Code::NotAllowedToChangeUsersRole), (404, Code::UserNotFound)],
+            ..Endpoint::post("/admin/set-role", "setRole", handler!(endpoints::set_role))
+        }),
+        admin(Endpoint {
+            summary: "A user, by id (the bare user object, as better-auth answers)",
+            query: &[Field::required("id", Kind::String, "The user's id")],
+            answers: &[Answer::json(Shape::Ref("User"))],
+            errors: &[(403, Code::NotAllowedToGetUser), (404, Code::UserNotFound)],
+            ..Endpoint::get("/admin/get-user", "getUser", handler!(endpoints::get_user))
+        }),
+        admin(Endpoint {
+            summary: "Ban a user: every session of theirs ends now, and none opens until the ban ends",
+            body: Body::Object(&[
+                USER_ID,
+                Field::optional("banReason", Kind::String, "Shown to operators (default \"No reason\")"),
+                Field::optional("banExpiresIn", Kind::Number, "Seconds until the ban lifts itself (default `DEFAULT_BAN_EXPIRES_IN`, else never)"),
+            ]),
+            answers: &[Answer::json(USER)],
+            errors: &[
+                (400, Code::YouCannotBanYourself),
+                (403, Code::NotAllowedToBanUsers),
+                (404, Code::UserNotFound),
+            ],
+            ..Endpoint::post("/admin/ban-user", "banUser", handler!(endpoints::ban_user))
+        }),
+        admin(Endpoint {
+            summary: "Lift a user's ban",
+            body: Body::Object(&[USER_ID]),
+            answers: &[Answer::json(USER)],
+            errors: &[(403, Code::NotAllowedToBanUsers), (404, Code::UserNotFound)],
+            ..Endpoint::post("/admin/unban-user", "unbanUser", handler!(endpoints::unban_user))
+        }),
+        admin(Endpoint {
+            summary: "A user's live sessions (each `token` is the handle `revoke-user-session` takes)",
+            body: Body::Object(&[USER_ID]),
+            answers: &[Answer::json(Shape::Object(&[Prop::req("sessions", Shape::Array(&Shape::Ref("Session")))]))],
+            errors: &[(403, Code::NotAllowedToListUsersSessions)],
+            ..Endpoint::post("/admin/list-user-sessions", "listUserSessions", handler!(endpoints::list_user_sessions))
+        }),
+        admin(Endpoint {
+            summary: "End one session, by token or handle",
+            body: Body::Object(&[Field::required("sessionToken", Kind::String, "A session token, or its handle from `list-user-sessions`")]),
+            answers: &[Answer::json(SUCCESS)],
+            errors: &[(403, Code::NotAllowedToRevokeUsersSessions)],
+            ..Endpoint::post("/admin/revoke-user-session", "revokeUserSession", handler!(endpoints::revoke_user_session))
+        }),
+        admin(Endpoint {
+            summary: "End every session of a user",
+            body: Body::Object(&[USER_ID]),
+            answers: &[Answer::json(SUCCESS)],
+            errors: &[(403, Code::NotAllowedToRevokeUsersSessions)],
+            ..Endpoint::post("/admin/revoke-user-sessions", "revokeUserSessions", handler!(endpoints::revoke_user_sessions))
+        }),
+        admin(Endpoint {
+            summary: "Delete a user with their accounts and sessions",
+            body: Body::Object(&[USER_ID]),
+            answers: &[Answer::json(SUCCESS)],
+            errors: &[
+                (400, Code::YouCannotRemoveYourself),
+                (403, Code::NotAllowedToDeleteUsers),
+                (404, Code::UserNotFound),
+            ],
+            ..Endpoint::post("/admin/remove-user", "removeUser", handler!(endpoints::remove_user))
+        }),
+        admin(Endpoint {
+            summary: "Set a user's password",
+            body: Body::Object(&[
+                Field::required("newPassword", Kind::Password, "The new password"),
+                USER_ID,
+            ]),
+            answers: &[Answer::json(Shape::Object(&[Prop::req("status", Shape::Boolean)]))],
+            errors: &[
+                (400, Code::PasswordTooShort),
+                (400, Code::PasswordTooLong),
+                (403, Code::NotAllowedToSetUsersPassword),
+                (404, Code::UserNotFound),
+            ],
+            ..Endpoint::post("/admin/set-user-password", "setUserPassword", handler!(endpoints::set_user_password))
+        }),
+        Endpoint {
+            summary: "Whether the signed-in user holds the permissions asked",
+            // Roles change under cached sessions: the answer reads the user from D1.
+            requires: Requires::Session(Source::Durable),
+            body: Body::Object(&[
+                Field::optional("permissions", Kind::Object, "`{resource: [action, …]}`, e.g. `{\"user\": [\"ban\"]}`"),
+                Field::optional("permission", Kind::Object, "The same (deprecated)"),
+                Field::optional("userId", Kind::String, "Ignored over HTTP: the session's user is checked"),
+                Field::optional("role", Kind::String, "Ignored over HTTP: the session's user is checked"),
+            ]),
+            answers: &[Answer::json(Shape::Object(&[
+                Prop::req("error", Shape::Null),
+                Prop::req("success", Shape::Boolean),
+            ]))],
+            uncoded: &[(400, "invalid permission check. no permission(s) were passed.")],
+            ..Endpoint::post("/admin/has-permission", "hasPermission", handler!(endpoints::has_permission_endpoint))
+        },
+    ],
+};

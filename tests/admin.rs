@@ -1,0 +1,390 @@
+//! better-auth's admin plugin: permissions for each role, bans wherever a session opens, and the
+//! admin endpoints against real SQLite.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use serde_json::json;
+use support::*;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A signed-in admin (role `admin`, set as `npm run admin -- promote` does) and a signed-in user.
+fn admin_and_user(t: &TestApp) -> (Client<'_>, Client<'_>, String) {
+    let mut admin = t.client();
+    admin.sign_up("admin@example.com", PASSWORD);
+    t.sql
+        .exec(r#"update "user" set "role" = 'admin' where "email" = 'admin@example.com'"#);
+    let mut user = t.client();
+    let id = user.sign_up("user@example.com", PASSWORD).json()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (admin, user, id)
+}
+
+#[test]
+fn new_users_have_the_default_role_and_no_ban_in_every_answer() {
+    let t = TestApp::new();
+    let mut c = t.client();
+    let user = c.sign_up("a@example.com", PASSWORD).json()["user"].clone();
+    assert_eq!(user["role"], "user");
+    assert_eq!(user["banned"], false);
+    assert_eq!(user["banReason"], json!(null));
+    assert_eq!(user["banExpires"], json!(null));
+    assert_eq!(c.session()["user"]["role"], "user");
+}
+
+#[test]
+fn users_without_an_admin_role_are_refused_every_admin_action() {
+    let t = TestApp::new();
+    let (_, mut user, id) = admin_and_user(&t);
+    let cases = [
+        (
+            "/api/auth/admin/set-role",
+            json!({"userId": id, "role": "admin"}),
+            "YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE",
+        ),
+        (
+            "/api/auth/admin/ban-user",
+            json!({"userId": id}),
+            "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS",
+        ),
+        (
+            "/api/auth/admin/unban-user",
+            json!({"userId": id}),
+            "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS",
+        ),
+        (
+            "/api/auth/admin/list-user-sessions",
+            json!({"userId": id}),
+            "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS",
+        ),
+        (
+            "/api/auth/admin/revoke-user-sessions",
+            json!({"userId": id}),
+            "YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS",
+        ),
+        (
+            "/api/auth/admin/revoke-user-session",
+            json!({"sessionToken": "x"}),
+            "YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS",
+        ),
+        (
+            "/api/auth/admin/remove-user",
+            json!({"userId": id}),
+            "YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS",
+        ),
+        (
+            "/api/auth/admin/set-user-password",
+            json!({"userId": id, "newPassword": "another password"}),
+            "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD",
+        ),
+    ];
+    for (path, body, code) in cases {
+        user.post(path, body).assert_error(403, code);
+    }
+    user.get(&format!("/api/auth/admin/get-user?id={id}"))
+        .assert_error(403, "YOU_ARE_NOT_ALLOWED_TO_GET_USER");
+    // Without a session: 401, before any permission.
+    t.client()
+        .post("/api/auth/admin/ban-user", json!({"userId": id}))
+        .assert_error(401, "UNAUTHORIZED");
+}
+
+#[test]
+fn admin_user_ids_pass_every_check_whatever_their_role() {
+    let t = TestApp::with_vars(&[("ADMIN_USER_IDS", "boss-id")]);
+    let hash =
+        portcullis::crypto::password::hash(&portcullis::crypto::password::RustScrypt, PASSWORD)
+            .unwrap();
+    t.sql.exec(
+        r#"insert into "user" ("id","name","email","emailVerified","createdAt","updatedAt","role") values ('boss-id','Boss','boss@example.com',0,'2026-01-01T00:00:00.000Z','2026-01-01T00:00:00.000Z','user')"#,
+    );
+    t.sql.exec(&format!(
+        r#"insert into "account" ("id","accountId","providerId","userId","password","createdAt","updatedAt") values ('acc-boss','boss-id','credential','boss-id','{hash}','2026-01-01T00:00:00.000Z','2026-01-01T00:00:00.000Z')"#
+    ));
+    let target = t.client().sign_up("x@example.com", PASSWORD).json()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut boss = t.client();
+    assert_eq!(boss.sign_in("boss@example.com", PASSWORD).status(), 200);
+    let res = boss.get(&format!("/api/auth/admin/get-user?id={target}"));
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json()["email"],
+        "x@example.com",
+        "get-user answers the bare user"
+    );
+    assert_eq!(res.json()["role"], "user");
+}
+
+#[test]
+fn set_role_stores_several_roles_and_get_user_shows_them() {
+    let t = TestApp::new();
+    let (mut admin, _, id) = admin_and_user(&t);
+    let res = admin.post(
+        "/api/auth/admin/set-role",
+        json!({"userId": id, "role": ["editor", "admin"]}),
+    );
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json()["user"]["role"], "editor,admin");
+    let got = admin
+        .get(&format!("/api/auth/admin/get-user?id={id}"))
+        .json();
+    assert_eq!(got["role"], "editor,admin");
+    admin
+        .post(
+            "/api/auth/admin/set-role",
+            json!({"userId": "nobody", "role": "user"}),
+        )
+        .assert_error(404, "USER_NOT_FOUND");
+    admin
+        .post("/api/auth/admin/set-role", json!({"userId": id, "role": 5}))
+        .assert_error(400, "VALIDATION_ERROR");
+}
+
+#[test]
+fn a_ban_ends_open_sessions_at_once_and_refuses_sign_in_until_it_is_lifted() {
+    let t = TestApp::new();
+    let (mut admin, mut user, id) = admin_and_user(&t);
+    assert_eq!(user.session()["user"]["id"], id.as_str());
+    let res = admin.post(
+        "/api/auth/admin/ban-user",
+        json!({"userId": id, "banReason": "spam"}),
+    );
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json()["user"]["banned"], true);
+    assert_eq!(res.json()["user"]["banReason"], "spam");
+    assert_eq!(
+        user.session(),
+        json!(null),
+        "the banned user's session died with the ban"
+    );
+    assert_eq!(
+        t.sql.count(&format!(
+            r#"select count(*) from "session" where "userId" = '{id}'"#
+        )),
+        0
+    );
+
+    let refused = t.client().sign_in("user@example.com", PASSWORD);
+    refused.assert_error(403, "BANNED_USER");
+    assert_eq!(
+        refused.json()["message"],
+        "You have been banned from this application. Please contact support if you believe this is an error."
+    );
+    // A wrong password learns nothing about the ban.
+    t.client()
+        .sign_in("user@example.com", "wrong password!")
+        .assert_error(401, "INVALID_EMAIL_OR_PASSWORD");
+
+    let own = admin.session()["user"]["id"].clone();
+    admin
+        .post("/api/auth/admin/ban-user", json!({"userId": own}))
+        .assert_error(400, "YOU_CANNOT_BAN_YOURSELF");
+
+    let res = admin.post("/api/auth/admin/unban-user", json!({"userId": id}));
+    assert_eq!(res.json()["user"]["banned"], false);
+    assert_eq!(
+        t.client().sign_in("user@example.com", PASSWORD).status(),
+        200
+    );
+}
+
+#[test]
+fn a_timed_ban_lifts_itself_at_the_next_sign_in() {
+    let t = TestApp::new();
+    let (mut admin, _, id) = admin_and_user(&t);
+    let res = admin.post(
+        "/api/auth/admin/ban-user",
+        json!({"userId": id, "banExpiresIn": 60}),
+    );
+    assert!(res.json()["user"]["banExpires"].is_string());
+    t.client()
+        .sign_in("user@example.com", PASSWORD)
+        .assert_error(403, "BANNED_USER");
+    t.advance(61_000);
+    let res = t.client().sign_in("user@example.com", PASSWORD);
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json()["user"]["id"], id.as_str());
+    assert_eq!(
+        t.sql.count(&format!(r#"select count(*) from "user" where "id" = '{id}' and "banned" = 0 and "banExpires" is null"#)),
+        1
+    );
+}
+
+#[test]
+fn a_ban_that_lands_while_a_sign_in_checks_the_password_leaves_no_session() {
+    let t = TestApp::new();
+    let (_, _, id) = admin_and_user(&t);
+    t.sql.exec(r#"delete from "session""#);
+    let ban = format!(r#"update "user" set "banned" = 1 where "id" = '{id}'"#);
+    t.sql.before_write(r#"insert into "session""#, move |db| {
+        db.execute_batch(&ban).unwrap();
+    });
+    t.client()
+        .sign_in("user@example.com", PASSWORD)
+        .assert_error(403, "BANNED_USER");
+    assert_eq!(
+        t.sql.count(&format!(
+            r#"select count(*) from "session" where "userId" = '{id}'"#
+        )),
+        0
+    );
+}
+
+#[test]
+fn admins_list_and_revoke_another_users_sessions() {
+    let t = TestApp::new();
+    let (mut admin, mut user, id) = admin_and_user(&t);
+    t.client().sign_in("user@example.com", PASSWORD);
+    let list = admin
+        .post("/api/auth/admin/list-user-sessions", json!({"userId": id}))
+        .json();
+    let sessions = list["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    let handle = sessions[0]["token"].as_str().unwrap().to_string();
+    assert_eq!(handle.len(), 64, "a digest handle, never the token");
+    let res = admin.post(
+        "/api/auth/admin/revoke-user-session",
+        json!({"sessionToken": handle}),
+    );
+    assert_eq!(res.json(), json!({"success": true}));
+    assert_eq!(
+        user.session(),
+        json!(null),
+        "the first session was the user's sign-up session"
+    );
+    let res = admin.post(
+        "/api/auth/admin/revoke-user-sessions",
+        json!({"userId": id}),
+    );
+    assert_eq!(res.json(), json!({"success": true}));
+    assert_eq!(
+        t.sql.count(&format!(
+            r#"select count(*) from "session" where "userId" = '{id}'"#
+        )),
+        0
+    );
+}
+
+#[test]
+fn remove_user_deletes_everything_but_never_the_admin_itself() {
+    let t = TestApp::new();
+    let (mut admin, mut user, id) = admin_and_user(&t);
+    let res = admin.post("/api/auth/admin/remove-user", json!({"userId": id}));
+    assert_eq!(res.json(), json!({"success": true}));
+    assert_eq!(user.session(), json!(null));
+    assert_eq!(
+        t.sql.count(&format!(
+            r#"select count(*) from "user" where "id" = '{id}'"#
+        )),
+        0
+    );
+    assert_eq!(
+        t.sql.count(&format!(
+            r#"select count(*) from "account" where "userId" = '{id}'"#
+        )),
+        0
+    );
+    admin
+        .post("/api/auth/admin/remove-user", json!({"userId": id}))
+        .assert_error(404, "USER_NOT_FOUND");
+    let own = admin.session()["user"]["id"].clone();
+    admin
+        .post("/api/auth/admin/remove-user", json!({"userId": own}))
+        .assert_error(400, "YOU_CANNOT_REMOVE_YOURSELF");
+}
+
+#[test]
+fn set_user_password_replaces_the_password_within_the_length_rules() {
+    let t = TestApp::new();
+    let (mut admin, _, id) = admin_and_user(&t);
+    admin
+        .post(
+            "/api/auth/admin/set-user-password",
+            json!({"userId": id, "newPassword": "short"}),
+        )
+        .assert_error(400, "PASSWORD_TOO_SHORT");
+    let res = admin.post(
+        "/api/auth/admin/set-user-password",
+        json!({"userId": id, "newPassword": "a brand new password"}),
+    );
+    assert_eq!(res.json(), json!({"status": true}));
+    t.client()
+        .sign_in("user@example.com", PASSWORD)
+        .assert_error(401, "INVALID_EMAIL_OR_PASSWORD");
+    assert_eq!(
+        t.client()
+            .sign_in("user@example.com", "a brand new password")
+            .status(),
+        200
+    );
+}
+
+#[test]
+fn has_permission_checks_the_session_user_against_their_roles() {
+    let t = TestApp::new();
+    let (mut admin, mut user, _) = admin_and_user(&t);
+    let ask = |c: &mut Client<'_>, body| c.post("/api/auth/admin/has-permission", body);
+    assert_eq!(
+        ask(
+            &mut admin,
+            json!({"permissions": {"user": ["ban", "get"], "session": ["revoke"]}})
+        )
+        .json(),
+        json!({"error": null, "success": true})
+    );
+    assert_eq!(
+        ask(
+            &mut admin,
+            json!({"permissions": {"user": ["impersonate-admins"]}})
+        )
+        .json()["success"],
+        false
+    );
+    assert_eq!(
+        ask(&mut admin, json!({"permissions": {}})).json()["success"],
+        false
+    );
+    // The body's role is not the caller's.
+    assert_eq!(
+        ask(
+            &mut user,
+            json!({"role": "admin", "permissions": {"user": ["ban"]}})
+        )
+        .json()["success"],
+        false
+    );
+    assert_eq!(
+        ask(&mut user, json!({})).json()["message"],
+        "invalid permission check. no permission(s) were passed."
+    );
+}
+
+#[test]
+fn a_banned_user_following_a_verification_link_gets_no_session() {
+    let t = TestApp::with_vars(&[
+        ("MAIL_PROVIDER", "log"),
+        ("AUTO_SIGN_IN_AFTER_VERIFICATION", "true"),
+    ]);
+    let (mut admin, _, id) = admin_and_user(&t);
+    let mut stranger = t.client();
+    stranger.post(
+        "/api/auth/send-verification-email",
+        json!({"email": "user@example.com"}),
+    );
+    t.deliver_mail();
+    let link = t.latest_link("user@example.com");
+    admin.post("/api/auth/admin/ban-user", json!({"userId": id}));
+    let path = link.trim_start_matches(BASE).to_string();
+    stranger.get(&path).assert_error(403, "BANNED_USER");
+    assert_eq!(
+        t.sql.count(&format!(
+            r#"select count(*) from "session" where "userId" = '{id}'"#
+        )),
+        0
+    );
+}
