@@ -68,6 +68,7 @@ codes! {
     NotAllowedToRevokeUsersSessions => "YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS", "You are not allowed to revoke users sessions";
     NotAllowedToDeleteUsers => "YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS", "You are not allowed to delete users";
     NotAllowedToSetUsersPassword => "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD", "You are not allowed to set users password";
+    NotAllowedToCreateUsers => "YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS", "You are not allowed to create users";
     NotAllowedToGetUser => "YOU_ARE_NOT_ALLOWED_TO_GET_USER", "You are not allowed to get user";
     InternalServerError => "INTERNAL_SERVER_ERROR", "Internal Server Error";
     ServiceUnavailable => "SERVICE_UNAVAILABLE", "The service is temporarily unavailable";

@@ -388,3 +388,68 @@ fn a_banned_user_following_a_verification_link_gets_no_session() {
         0
     );
 }
+
+#[test]
+fn create_user_makes_a_user_who_signs_in_and_refuses_what_better_auth_refuses() {
+    let t = TestApp::new();
+    let (mut admin, mut user, _) = admin_and_user(&t);
+    let res = admin.post(
+        "/api/auth/admin/create-user",
+        json!({"email": "New@Example.com", "password": PASSWORD, "name": "New", "role": ["editor"], "data": {"emailVerified": true}}),
+    );
+    assert_eq!(res.status(), 200, "{}", res.json());
+    let created = res.json()["user"].clone();
+    assert_eq!(created["email"], "new@example.com");
+    assert_eq!(created["role"], "editor");
+    assert_eq!(created["emailVerified"], true);
+    assert_eq!(
+        t.client().sign_in("new@example.com", PASSWORD).status(),
+        200
+    );
+
+    let res = admin.post(
+        "/api/auth/admin/create-user",
+        json!({"email": "nopass@example.com", "name": "No Password"}),
+    );
+    assert_eq!(res.json()["user"]["role"], "user", "the default role");
+    let id = res.json()["user"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        t.sql.count(&format!(
+            r#"select count(*) from "account" where "userId" = '{id}'"#
+        )),
+        0,
+        "no credential without a password"
+    );
+
+    admin
+        .post(
+            "/api/auth/admin/create-user",
+            json!({"email": "new@example.com", "name": "Again"}),
+        )
+        .assert_error(400, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL");
+    admin
+        .post(
+            "/api/auth/admin/create-user",
+            json!({"email": "not an address", "name": "X"}),
+        )
+        .assert_error(400, "INVALID_EMAIL");
+    admin
+        .post(
+            "/api/auth/admin/create-user",
+            json!({"email": "x@example.com", "name": "X", "data": {"favouriteColour": "red"}}),
+        )
+        .assert_error(400, "VALIDATION_ERROR");
+    let banned = admin.post(
+        "/api/auth/admin/create-user",
+        json!({"email": "banned@example.com", "password": PASSWORD, "name": "B", "data": {"banned": true, "banReason": "imported ban"}}),
+    );
+    assert_eq!(banned.json()["user"]["banReason"], "imported ban");
+    t.client()
+        .sign_in("banned@example.com", PASSWORD)
+        .assert_error(403, "BANNED_USER");
+    user.post(
+        "/api/auth/admin/create-user",
+        json!({"email": "y@example.com", "name": "Y"}),
+    )
+    .assert_error(403, "YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS");
+}

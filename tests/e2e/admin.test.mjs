@@ -1,5 +1,5 @@
 // better-auth's client with adminClient() against portcullis: the first admin promoted with
-// `npm run admin -- promote`, then roles, a ban that ends the user's open session and refuses
+// `npm run admin -- promote`, then a created user, roles, a ban that ends the user's open session and refuses
 // sign-in, the user's sessions, a new password, permissions, and removal.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -56,6 +56,12 @@ test("an admin manages a user through adminClient(): role, ban, sessions, passwo
   assert.equal((await user.getSession()).data, null);
   assert.deepEqual((await admin.admin.setUserPassword({ userId, newPassword: "an admin-set password" })).data, { status: true });
   assert.equal((await user.signIn.email({ email, password: "an admin-set password" })).error, null);
+
+  const createdEmail = uniqueEmail("created");
+  const created = await admin.admin.createUser({ email: createdEmail, password: PASSWORD, name: "Created", role: "user" });
+  assert.equal(created.error, null, JSON.stringify(created.error));
+  assert.equal(created.data.user.role, "user");
+  assert.equal((await client().signIn.email({ email: createdEmail, password: PASSWORD })).error, null);
 
   assert.deepEqual((await admin.admin.removeUser({ userId })).data, { success: true });
   assert.equal((await user.getSession()).data, null);

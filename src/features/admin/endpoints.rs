@@ -5,15 +5,17 @@ use super::permissions::{self, has_permission, parse_requested};
 use super::store;
 use crate::crypto::{password, random};
 use crate::error::{ApiError, Code};
-use crate::features::email_password::credentials::check_new_password;
+use crate::features::email_password::credentials::{check_new_password, check_not_too_long};
 use crate::features::sync::{self, SyncChange};
 use crate::features::verification::one_time;
 use crate::kernel::context::Ctx;
+use crate::kernel::formats::is_valid_email;
 use crate::kernel::response::Reply;
 use crate::mail::Kind;
 use crate::session::{self as sessions, store as session_table, ActiveSession};
 use crate::storage::accounts;
 use crate::storage::users::{self, User};
+use crate::storage::StorageError;
 use crate::time::{to_iso, SECOND};
 use serde_json::{json, Value};
 
@@ -63,6 +65,118 @@ pub async fn set_role(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let role = roles.join(",");
     let change = store::set_role(&id, &role, &to_iso(ctx.now));
     change_and_answer(ctx, &id, change).await
+}
+
+/// The user fields `create-user` takes in `data`, beyond its own `name`, `email` and `role`.
+const CREATE_DATA: &[&str] = &[
+    "emailVerified",
+    "image",
+    "banned",
+    "banReason",
+    "banExpires",
+];
+
+/// Creates a user, with a credential account when a password is given, and its sync work, in
+/// one batch.
+pub async fn create_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let session = admin(ctx, "user", "create", Code::NotAllowedToCreateUsers)?;
+    let data = match ctx.input.raw("data") {
+        Some(Value::Object(map)) => map.clone(),
+        _ => serde_json::Map::new(),
+    };
+    if let Some(unknown) = data.keys().find(|k| !CREATE_DATA.contains(&k.as_str())) {
+        return Err(ApiError::validation(format!(
+            "[body.data.{unknown}] Unknown user field"
+        )));
+    }
+    let bad_expiry = data
+        .get("banExpires")
+        .is_some_and(|v| v.as_str().and_then(crate::time::parse_iso).is_none());
+    if bad_expiry {
+        return Err(ApiError::validation(
+            "[body.data.banExpires] Invalid input: expected an ISO date",
+        ));
+    }
+    let roles = ctx.input.strings("role");
+    if roles.is_some() {
+        permissions::require(
+            ctx.config,
+            &session.user,
+            "user",
+            "set-role",
+            Code::NotAllowedToChangeUsersRole,
+        )?;
+    }
+    if ["banned", "banReason", "banExpires"]
+        .iter()
+        .any(|k| data.contains_key(*k))
+    {
+        permissions::require(
+            ctx.config,
+            &session.user,
+            "user",
+            "ban",
+            Code::NotAllowedToBanUsers,
+        )?;
+    }
+    let email = ctx
+        .input
+        .exact_text("email")
+        .unwrap_or_default()
+        .to_lowercase();
+    if !is_valid_email(&email) {
+        return Err(ApiError::new(400, Code::InvalidEmail));
+    }
+    let password = ctx.input.text("password");
+    if let Some(password) = &password {
+        check_not_too_long(ctx.config, password)?;
+    }
+    let sql = ctx.drivers.sql.as_ref();
+    if users::find_by_email(sql, &email).await?.is_some() {
+        return Err(ApiError::new(400, Code::UserAlreadyExistsUseAnotherEmail));
+    }
+    let now_iso = to_iso(ctx.now);
+    let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string);
+    let user = User {
+        id: random::alphanumeric(32)?,
+        name: ctx.input.exact_text("name").unwrap_or_default(),
+        email,
+        email_verified: data
+            .get("emailVerified")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        image: text("image"),
+        created_at: now_iso.clone(),
+        updated_at: now_iso.clone(),
+        role: Some(roles.map_or_else(|| ctx.config.admin.default_role.clone(), |r| r.join(","))),
+        banned: data.get("banned").and_then(Value::as_bool).unwrap_or(false),
+        ban_reason: text("banReason"),
+        ban_expires: text("banExpires"),
+    };
+    let mut batch = vec![users::insert(&user)];
+    if user.ban_reason.is_some() || user.ban_expires.is_some() {
+        batch.push(store::ban_details(&user));
+    }
+    if let Some(password) = password {
+        let hash = password::hash(ctx.drivers.kdf.as_ref(), &password)?;
+        batch.push(accounts::insert_credential(
+            &random::alphanumeric(32)?,
+            &user.id,
+            &hash,
+            &now_iso,
+        ));
+    }
+    batch.extend(sync::record(ctx, &user.id, SyncChange::Upsert)?);
+    match ctx.drivers.sql.batch(batch).await {
+        Ok(_) => {}
+        Err(StorageError::Conflict(_)) => {
+            ctx.synced_users.clear();
+            return Err(ApiError::new(400, Code::UserAlreadyExistsUseAnotherEmail));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let user = target(ctx, &user.id).await?;
+    Ok(Reply::json(json!({ "user": user })))
 }
 
 pub async fn get_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {

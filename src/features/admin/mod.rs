@@ -33,6 +33,26 @@ pub const FEATURE: Feature = Feature {
     migrations: &["0007_admin.sql"],
     endpoints: &[
         admin(Endpoint {
+            summary: "Create a user (with a credential account when a password is given)",
+            body: Body::Object(&[
+                Field::required("email", Kind::String, "Email address (stored lowercased)"),
+                Field::optional("password", Kind::String, "Password; without one the user has no credential account"),
+                Field::required("name", Kind::String, "Display name"),
+                Field::optional("role", Kind::StringList, "A role or a list of roles (default `DEFAULT_ROLE`)"),
+                Field::optional("data", Kind::Object, "More fields: `emailVerified`, `image`, `banned`, `banReason`, `banExpires`"),
+            ]),
+            answers: &[Answer::json(USER)],
+            errors: &[
+                (400, Code::InvalidEmail),
+                (400, Code::PasswordTooLong),
+                (400, Code::UserAlreadyExistsUseAnotherEmail),
+                (403, Code::NotAllowedToCreateUsers),
+                (403, Code::NotAllowedToChangeUsersRole),
+                (403, Code::NotAllowedToBanUsers),
+            ],
+            ..Endpoint::post("/admin/create-user", "createUser", handler!(endpoints::create_user))
+        }),
+        admin(Endpoint {
             summary: "Set a user's roles (several roles are stored comma-separated)",
             body: Body::Object(&[USER_ID, Field::required("role", Kind::StringList, "A role or a list of roles")]),
             answers: &[Answer::json(USER)],

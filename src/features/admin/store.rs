@@ -1,5 +1,6 @@
 //! The admin plugin's writes to the `user` table: roles and bans.
 
+use crate::storage::users::User;
 use crate::storage::Statement;
 
 pub fn set_role(user_id: &str, role: &str, now_iso: &str) -> Statement {
@@ -17,6 +18,18 @@ pub fn ban(user_id: &str, reason: &str, expires: Option<&str>, now_iso: &str) ->
             reason.into(),
             expires.map(str::to_string).into(),
             now_iso.into(),
+        ],
+    )
+}
+
+/// The ban's reason and end for a user created banned (the insert sets `banned`).
+pub fn ban_details(user: &User) -> Statement {
+    Statement::new(
+        r#"update "user" set "banReason" = ?2, "banExpires" = ?3 where "id" = ?1"#,
+        vec![
+            user.id.as_str().into(),
+            user.ban_reason.clone().into(),
+            user.ban_expires.clone().into(),
         ],
     )
 }
