@@ -69,6 +69,12 @@ codes! {
     NotAllowedToDeleteUsers => "YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS", "You are not allowed to delete users";
     NotAllowedToSetUsersPassword => "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD", "You are not allowed to set users password";
     NotAllowedToCreateUsers => "YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS", "You are not allowed to create users";
+    NotAllowedToUpdateUsers => "YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS", "You are not allowed to update users";
+    NotAllowedToSetUsersEmail => "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_EMAIL", "You are not allowed to update users email";
+    InvalidRoleType => "INVALID_ROLE_TYPE", "Invalid role type";
+    NoDataToUpdate => "NO_DATA_TO_UPDATE", "No data to update";
+    PasswordCannotBeUpdatedViaUpdateUser => "PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER", "Password cannot be updated through update-user. Use the set-user-password endpoint instead";
+    UserIdCannotBeUpdated => "USER_ID_CANNOT_BE_UPDATED", "User id cannot be updated";
     NotAllowedToGetUser => "YOU_ARE_NOT_ALLOWED_TO_GET_USER", "You are not allowed to get user";
     InternalServerError => "INTERNAL_SERVER_ERROR", "Internal Server Error";
     ServiceUnavailable => "SERVICE_UNAVAILABLE", "The service is temporarily unavailable";

@@ -453,3 +453,67 @@ fn create_user_makes_a_user_who_signs_in_and_refuses_what_better_auth_refuses() 
     )
     .assert_error(403, "YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS");
 }
+
+#[test]
+fn update_user_changes_fields_behind_their_permissions_and_a_ban_ends_sessions() {
+    let t = TestApp::new();
+    let (mut admin, mut user, id) = admin_and_user(&t);
+    let update = |c: &mut Client<'_>, data| {
+        c.post(
+            "/api/auth/admin/update-user",
+            json!({"userId": id, "data": data}),
+        )
+    };
+    let res = update(
+        &mut admin,
+        json!({"name": "Renamed", "email": "Moved@Example.com", "role": ["a", "b"], "image": null}),
+    );
+    assert_eq!(res.status(), 200, "{}", res.json());
+    let got = res.json();
+    assert_eq!(
+        (
+            got["name"].as_str(),
+            got["email"].as_str(),
+            got["role"].as_str()
+        ),
+        (Some("Renamed"), Some("moved@example.com"), Some("a,b")),
+        "the bare user"
+    );
+    assert_eq!(
+        user.session()["user"]["email"],
+        "moved@example.com",
+        "cached sessions see the change"
+    );
+
+    update(&mut admin, json!({})).assert_error(400, "NO_DATA_TO_UPDATE");
+    update(&mut admin, json!({"password": "x"}))
+        .assert_error(400, "PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER");
+    update(&mut admin, json!({"id": "x"})).assert_error(400, "USER_ID_CANNOT_BE_UPDATED");
+    update(&mut admin, json!({"role": 5})).assert_error(400, "INVALID_ROLE_TYPE");
+    update(&mut admin, json!({"email": "admin@example.com"}))
+        .assert_error(400, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL");
+    update(&mut admin, json!({"shoeSize": 44})).assert_error(400, "VALIDATION_ERROR");
+    update(&mut user, json!({"name": "Self-promoted"}))
+        .assert_error(403, "YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS");
+
+    let res = update(
+        &mut admin,
+        json!({"banned": true, "banReason": "by update"}),
+    );
+    assert_eq!(res.json()["banned"], true);
+    assert_eq!(
+        user.session(),
+        json!(null),
+        "banning through update-user ends sessions too"
+    );
+    t.client()
+        .sign_in("moved@example.com", PASSWORD)
+        .assert_error(403, "BANNED_USER");
+    let own = admin.session()["user"]["id"].clone();
+    admin
+        .post(
+            "/api/auth/admin/update-user",
+            json!({"userId": own, "data": {"banned": true}}),
+        )
+        .assert_error(400, "YOU_CANNOT_BAN_YOURSELF");
+}

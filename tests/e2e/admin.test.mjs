@@ -38,6 +38,10 @@ test("an admin manages a user through adminClient(): role, ban, sessions, passwo
   assert.equal(role.data.user.role, "editor,viewer");
   const got = await admin.admin.getUser({ query: { id: userId } });
   assert.equal(got.data.email, email);
+  const updated = await admin.admin.updateUser({ userId, data: { name: "Renamed by an admin" } });
+  assert.equal(updated.error, null, JSON.stringify(updated.error));
+  assert.equal(updated.data.name, "Renamed by an admin");
+  assert.equal((await user.getSession()).data.user.name, "Renamed by an admin");
 
   const sessions = await admin.admin.listUserSessions({ userId });
   assert.equal(sessions.data.sessions.length, 1);

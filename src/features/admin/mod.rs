@@ -53,6 +53,29 @@ pub const FEATURE: Feature = Feature {
             ..Endpoint::post("/admin/create-user", "createUser", handler!(endpoints::create_user))
         }),
         admin(Endpoint {
+            summary: "Change a user's fields (each behind its permission); a ban ends their sessions",
+            body: Body::Object(&[
+                USER_ID,
+                Field::required("data", Kind::Object, "Any of `name`, `image`, `email`, `emailVerified`, `role`, `banned`, `banReason`, `banExpires`"),
+            ]),
+            answers: &[Answer::json(Shape::Ref("User"))],
+            errors: &[
+                (400, Code::NoDataToUpdate),
+                (400, Code::PasswordCannotBeUpdatedViaUpdateUser),
+                (400, Code::UserIdCannotBeUpdated),
+                (400, Code::InvalidRoleType),
+                (400, Code::InvalidEmail),
+                (400, Code::UserAlreadyExistsUseAnotherEmail),
+                (400, Code::YouCannotBanYourself),
+                (403, Code::NotAllowedToUpdateUsers),
+                (403, Code::NotAllowedToChangeUsersRole),
+                (403, Code::NotAllowedToBanUsers),
+                (403, Code::NotAllowedToSetUsersEmail),
+                (404, Code::UserNotFound),
+            ],
+            ..Endpoint::post("/admin/update-user", "adminUpdateUser", handler!(endpoints::update_user))
+        }),
+        admin(Endpoint {
             summary: "Set a user's roles (several roles are stored comma-separated)",
             body: Body::Object(&[USER_ID, Field::required("role", Kind::StringList, "A role or a list of roles")]),
             answers: &[Answer::json(USER)],
