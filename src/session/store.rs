@@ -50,7 +50,8 @@ pub fn insert_if_password(s: &SessionRecord, password_hash: &str) -> Statement {
     insert.sql = r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
         select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
         where exists (select 1 from "account" where "userId" = ?8 and "providerId" = 'credential' and "password" = ?9)
-        and not exists (select 1 from "user" where "id" = ?8 and "banned" = 1 and ("banExpires" is null or "banExpires" > ?4))"#;
+        and not exists (select 1 from "user" where "id" = ?8 and "banned" = 1 and ("banExpires" is null or "banExpires" > ?4))"#
+        .into();
     insert.params.push(password_hash.into());
     insert
 }

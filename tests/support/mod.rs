@@ -89,14 +89,14 @@ fn error(e: rusqlite::Error) -> StorageError {
 
 fn run(conn: &Connection, stmt: &Statement) -> Result<u64, StorageError> {
     let params: Vec<_> = stmt.params.iter().map(to_sql).collect();
-    conn.execute(stmt.sql, rusqlite::params_from_iter(params))
+    conn.execute(&stmt.sql, rusqlite::params_from_iter(params))
         .map(|n| n as u64)
         .map_err(error)
 }
 
 /// Runs a statement, collecting the rows it returns (a select, or `returning`).
 fn rows(conn: &Connection, stmt: &Statement) -> Result<Vec<Row>, StorageError> {
-    let mut prepared = conn.prepare(stmt.sql).map_err(error)?;
+    let mut prepared = conn.prepare(&stmt.sql).map_err(error)?;
     let names: Vec<String> = prepared.column_names().map(|s| s.to_string()).collect();
     let params: Vec<_> = stmt.params.iter().map(to_sql).collect();
     let mut rows = prepared
@@ -138,7 +138,7 @@ impl Sql for Sqlite {
         let mut done = Vec::new();
         for stmt in &stmts {
             // Statements that return rows (a select, or `returning`) are read; the rest run.
-            let prepared = tx.prepare(stmt.sql).map_err(error)?;
+            let prepared = tx.prepare(&stmt.sql).map_err(error)?;
             let (returns_rows, read_only) = (prepared.column_count() > 0, prepared.readonly());
             drop(prepared);
             done.push(if returns_rows {
