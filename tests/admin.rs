@@ -517,3 +517,204 @@ fn update_user_changes_fields_behind_their_permissions_and_a_ban_ends_sessions()
         )
         .assert_error(400, "YOU_CANNOT_BAN_YOURSELF");
 }
+
+/// Ten users (`u0`…`u9`, created a second apart), every third one `editor` and every fourth
+/// banned, beside the admin and the user of [`admin_and_user`].
+fn crowd(t: &TestApp) {
+    for i in 0..10 {
+        let role = if i % 3 == 0 { "editor" } else { "user" };
+        let banned = i % 4 == 0;
+        t.sql.exec(&format!(
+            r#"insert into "user" ("id","name","email","emailVerified","createdAt","updatedAt","role","banned") values ('u{i}','Name {i}','u{i}@crowd.example',{v},'2026-02-01T00:00:0{i}.000Z','2026-02-01T00:00:00.000Z','{role}',{b})"#,
+            v = i % 2,
+            b = banned as i32,
+        ));
+    }
+}
+
+fn listed(admin: &mut Client<'_>, query: &str) -> (Vec<String>, i64) {
+    let res = admin.get(&format!("/api/auth/admin/list-users?{query}"));
+    assert_eq!(res.status(), 200, "{query}: {}", res.json());
+    let body = res.json();
+    let ids = body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .filter(|id| id.starts_with('u') && id.len() == 2)
+        .collect();
+    (ids, body["total"].as_i64().unwrap())
+}
+
+#[test]
+fn list_users_searches_filters_sorts_and_pages_with_a_matching_total() {
+    let t = TestApp::new();
+    let (mut admin, mut user, _) = admin_and_user(&t);
+    crowd(&t);
+    let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    // Oldest first by default; the admin and user signed up later than the crowd's dates.
+    let (all, total) = listed(&mut admin, "");
+    assert_eq!((all.len(), total), (10, 12));
+    assert_eq!(all[0], "u0");
+
+    assert_eq!(
+        listed(&mut admin, "searchValue=U3@CROWD").0,
+        ids(&["u3"]),
+        "contains, case-insensitive"
+    );
+    assert_eq!(
+        listed(&mut admin, "searchValue=u1&searchOperator=starts_with"),
+        (ids(&["u1"]), 1)
+    );
+    assert_eq!(
+        listed(&mut admin, "searchValue=Name%207&searchField=name"),
+        (ids(&["u7"]), 1)
+    );
+    assert_eq!(
+        listed(&mut admin, "searchValue=%25&searchField=name").1,
+        0,
+        "a % in the value matches a % only"
+    );
+    assert_eq!(
+        listed(&mut admin, "searchValue=example&searchOperator=ends_with").1,
+        10
+    );
+
+    assert_eq!(
+        listed(&mut admin, "filterField=role&filterValue=editor"),
+        (ids(&["u0", "u3", "u6", "u9"]), 4)
+    );
+    assert_eq!(
+        listed(
+            &mut admin,
+            "filterField=role&filterValue=editor&filterOperator=ne"
+        )
+        .1,
+        8
+    );
+    assert_eq!(
+        listed(&mut admin, "filterField=banned&filterValue=true"),
+        (ids(&["u0", "u4", "u8"]), 3)
+    );
+    assert_eq!(
+        listed(&mut admin, "filterField=emailVerified&filterValue=false").1,
+        7,
+        "five of the crowd, and the two who signed up"
+    );
+    assert_eq!(
+        listed(
+            &mut admin,
+            "filterField=id&filterValue=u1&filterValue=u2&filterOperator=in"
+        )
+        .0,
+        ids(&["u1", "u2"])
+    );
+    assert_eq!(
+        listed(
+            &mut admin,
+            "filterField=id&filterValue=u1,u2&filterOperator=not_in"
+        )
+        .1,
+        10
+    );
+    assert_eq!(
+        listed(
+            &mut admin,
+            "filterField=createdAt&filterValue=2026-02-01T00:00:08.000Z&filterOperator=gte"
+        )
+        .0,
+        ids(&["u8", "u9"])
+    );
+    assert_eq!(
+        listed(
+            &mut admin,
+            "filterField=createdAt&filterValue=2026-02-01T00:00:01.000Z&filterOperator=lt"
+        )
+        .0,
+        ids(&["u0"])
+    );
+    assert_eq!(
+        listed(
+            &mut admin,
+            "filterField=name&filterValue=Name%205&filterOperator=starts_with"
+        )
+        .0,
+        ids(&["u5"])
+    );
+
+    let (page, total) = listed(&mut admin, "sortBy=createdAt&sortDirection=desc&limit=3&offset=2&filterField=email&filterValue=crowd&filterOperator=contains");
+    assert_eq!((page, total), (ids(&["u7", "u6", "u5"]), 10));
+    let body = admin
+        .get("/api/auth/admin/list-users?limit=3&offset=2")
+        .json();
+    assert_eq!(
+        (body["limit"].as_i64(), body["offset"].as_i64()),
+        (Some(3), Some(2))
+    );
+    let body = admin.get("/api/auth/admin/list-users").json();
+    assert!(body.get("limit").is_none() && body.get("offset").is_none());
+
+    for bad in [
+        "sortBy=password",
+        "filterField=password&filterValue=x",
+        "sortDirection=sideways",
+        "limit=lots",
+        "searchValue=a&searchOperator=regex",
+    ] {
+        admin
+            .get(&format!("/api/auth/admin/list-users?{bad}"))
+            .assert_error(400, "VALIDATION_ERROR");
+    }
+    user.get("/api/auth/admin/list-users")
+        .assert_error(403, "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS");
+}
+
+/// The plan SQLite makes for a listing: its steps, as `explain query plan` names them.
+fn query_plan(db: &Sqlite, query: portcullis::features::admin::listing::Query) -> String {
+    let planned = portcullis::features::admin::listing::plan(&query).unwrap();
+    let conn = db.0.borrow();
+    let mut stmt = conn
+        .prepare(&format!("explain query plan {}", planned.page.sql))
+        .unwrap();
+    let params: Vec<rusqlite::types::Value> = planned
+        .page
+        .params
+        .iter()
+        .map(|p| match p {
+            portcullis::storage::Value::Null => rusqlite::types::Value::Null,
+            portcullis::storage::Value::Integer(n) => rusqlite::types::Value::Integer(*n),
+            portcullis::storage::Value::Text(s) => rusqlite::types::Value::Text(s.clone()),
+        })
+        .collect();
+    let steps: Vec<String> = stmt
+        .query_map(rusqlite::params_from_iter(params), |row| {
+            row.get::<_, String>(3)
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    steps.join(" | ")
+}
+
+#[test]
+fn the_default_page_and_email_prefix_searches_read_indexes_not_the_whole_table() {
+    use portcullis::features::admin::listing::Query;
+    let db = Sqlite::migrated();
+    let default = query_plan(&db, Query::default());
+    assert!(
+        default.contains("user_createdAt_id_idx") && !default.contains("TEMP B-TREE"),
+        "{default}"
+    );
+    let prefix = query_plan(
+        &db,
+        Query {
+            search_value: Some("ada".into()),
+            search_operator: Some("starts_with".into()),
+            ..Query::default()
+        },
+    );
+    assert!(
+        prefix.contains("USING INDEX") || prefix.contains("USING COVERING INDEX"),
+        "{prefix}"
+    );
+}

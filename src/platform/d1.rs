@@ -22,7 +22,10 @@ fn error(e: worker::Error) -> StorageError {
 impl D1Sql {
     fn prepare(&self, stmt: &Statement) -> Result<D1PreparedStatement, StorageError> {
         let params: Vec<JsValue> = stmt.params.iter().map(bind).collect();
-        self.0.prepare(stmt.sql.as_ref()).bind(&params).map_err(error)
+        self.0
+            .prepare(stmt.sql.as_ref())
+            .bind(&params)
+            .map_err(error)
     }
 }
 

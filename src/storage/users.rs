@@ -37,6 +37,9 @@ macro_rules! user_columns {
     };
 }
 
+/// The columns a [`User`] is read from, for statements joined from pieces.
+pub const COLUMNS: &str = user_columns!();
+
 pub async fn find_by_email(sql: &dyn Sql, email: &str) -> Result<Option<User>, StorageError> {
     query_one(
         sql,

@@ -1,6 +1,7 @@
 //! The admin endpoints: roles, bans, another user's sessions, password and removal, and
 //! permission checks. Each checks the caller's permission first, as better-auth does.
 
+use super::listing;
 use super::permissions::{self, has_permission, parse_requested};
 use super::store;
 use crate::crypto::{password, random};
@@ -297,6 +298,56 @@ pub async fn update_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let user = target(ctx, &id).await?;
     ctx.sessions().refresh_cached_user(&user, ctx.now).await?;
     Ok(Reply::json(user))
+}
+
+/// better-auth's user listing: search, filter, sort and a page, with the total under the same
+/// conditions, read in one batch.
+pub async fn list_users(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    admin(ctx, "user", "list", Code::NotAllowedToListUsers)?;
+    let text = |k: &str| ctx.query(k).map(str::to_string);
+    let query = listing::Query {
+        search_value: text("searchValue"),
+        search_field: text("searchField"),
+        search_operator: text("searchOperator"),
+        filter_field: text("filterField"),
+        filter_values: ctx
+            .input
+            .query_pairs()
+            .iter()
+            .filter(|(k, _)| k == "filterValue")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        filter_operator: text("filterOperator"),
+        sort_by: text("sortBy"),
+        sort_direction: text("sortDirection"),
+        limit: text("limit"),
+        offset: text("offset"),
+    };
+    let planned = listing::plan(&query)?;
+    let done = ctx
+        .drivers
+        .sql
+        .run_batch(vec![planned.page, planned.total])
+        .await?;
+    let rows = |i: usize| done.get(i).map(|d| d.rows.clone()).unwrap_or_default();
+    let users: Vec<User> = rows(0)
+        .into_iter()
+        .map(|row| serde_json::from_value(Value::Object(row)))
+        .collect::<Result<_, _>>()
+        .map_err(|e| StorageError::Decode(e.to_string()))?;
+    let total = rows(1)
+        .first()
+        .and_then(|r| r.get("total"))
+        .and_then(Value::as_f64)
+        .unwrap_or(0.0) as i64;
+    let mut answer = json!({ "users": users, "total": total });
+    if let Some(limit) = planned.limit {
+        answer["limit"] = json!(limit);
+    }
+    if let Some(offset) = planned.offset {
+        answer["offset"] = json!(offset);
+    }
+    Ok(Reply::json(answer))
 }
 
 pub async fn get_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {

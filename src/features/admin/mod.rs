@@ -3,6 +3,7 @@
 //! through `adminClient()`.
 
 mod endpoints;
+pub mod listing;
 pub mod permissions;
 mod store;
 
@@ -30,7 +31,7 @@ pub const FEATURE: Feature = Feature {
     name: "Admin",
     about: "better-auth's admin plugin: roles (`ADMIN_ROLES` hold the admin permissions, `ADMIN_USER_IDS` pass every check), bans, and managing other users and their sessions.",
     schemas: &[],
-    migrations: &["0007_admin.sql"],
+    migrations: &["0007_admin.sql", "0008_user_listing_index.sql"],
     endpoints: &[
         admin(Endpoint {
             summary: "Create a user (with a credential account when a password is given)",
@@ -81,6 +82,29 @@ pub const FEATURE: Feature = Feature {
             answers: &[Answer::json(USER)],
             errors: &[(403, Code::NotAllowedToChangeUsersRole), (404, Code::UserNotFound)],
             ..Endpoint::post("/admin/set-role", "setRole", handler!(endpoints::set_role))
+        }),
+        admin(Endpoint {
+            summary: "Users: search, filter, sort and page, with the total under the same conditions",
+            query: &[
+                Field::optional("searchValue", Kind::String, "Text to search for"),
+                Field::optional("searchField", Kind::String, "`email` (default) or `name`"),
+                Field::optional("searchOperator", Kind::String, "`contains` (default), `starts_with` or `ends_with`"),
+                Field::optional("filterField", Kind::String, "A user field (default `email`)"),
+                Field::optional("filterValue", Kind::String, "The value (repeat it, or separate with commas, for `in` and `not_in`)"),
+                Field::optional("filterOperator", Kind::String, "`eq` (default), `ne`, `lt`, `lte`, `gt`, `gte`, `in`, `not_in`, `contains`, `starts_with`, `ends_with`"),
+                Field::optional("sortBy", Kind::String, "A user field (default `createdAt`)"),
+                Field::optional("sortDirection", Kind::String, "`asc` (default) or `desc`"),
+                Field::optional("limit", Kind::String, "Users per page (default 100, at most 1000)"),
+                Field::optional("offset", Kind::String, "Users to skip"),
+            ],
+            answers: &[Answer::json(Shape::Object(&[
+                Prop::req("users", Shape::Array(&Shape::Ref("User"))),
+                Prop::req("total", Shape::Integer),
+                Prop::opt("limit", Shape::Integer),
+                Prop::opt("offset", Shape::Integer),
+            ]))],
+            errors: &[(403, Code::NotAllowedToListUsers)],
+            ..Endpoint::get("/admin/list-users", "listUsers", handler!(endpoints::list_users))
         }),
         admin(Endpoint {
             summary: "A user, by id (the bare user object, as better-auth answers)",

@@ -1,0 +1,39 @@
+// Times the admin's user listing against the running wrangler dev (seeded by bench-admin.sh),
+// interleaved with the /api/auth/ok floor, and prints medians and ratios.
+import { execFileSync } from "node:child_process";
+
+const users = Number(process.argv[2]);
+const base = process.env.BASE_URL;
+const api = `${base}/api/auth`;
+const headers = { "content-type": "application/json", origin: base };
+const email = `bench-admin-${Date.now()}@example.com`;
+const up = await fetch(`${api}/sign-up/email`, { method: "POST", headers, body: JSON.stringify({ name: "Bench Admin", email, password: "correct horse battery" }) });
+const token = up.headers.get("set-auth-token");
+execFileSync("bash", ["scripts/admin.sh", "promote", email, "--persist-to", `${process.env.TEST_STATE}/data`], { stdio: "ignore" });
+const auth = { authorization: `Bearer ${token}` };
+
+const queries = [
+  ["GET /ok (floor)", `${api}/ok`, {}],
+  ["default page (100, oldest first)", `${api}/admin/list-users`, auth],
+  ["email prefix search", `${api}/admin/list-users?searchValue=bench00420&searchOperator=starts_with`, auth],
+  ["name contains search", `${api}/admin/list-users?searchValue=ench%2099999&searchField=name`, auth],
+  ["role filter (2% of users)", `${api}/admin/list-users?filterField=role&filterValue=admin&limit=100`, auth],
+  ["page 500, sorted by email desc", `${api}/admin/list-users?sortBy=email&sortDirection=desc&limit=100&offset=50000`, auth],
+];
+const samples = queries.map(() => []);
+for (let i = 0; i < 23; i++) {
+  for (const [j, [, url, h]] of queries.entries()) {
+    const start = performance.now();
+    const res = await fetch(url, { headers: h });
+    const body = await res.json();
+    if (res.status !== 200) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
+    if (i >= 3) samples[j].push(performance.now() - start);
+  }
+}
+const median = (s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)];
+const floor = median(samples[0]);
+console.log(`list-users over ${users} users in local D1 (wrangler dev), medians of 20:`);
+for (const [j, [what]] of queries.entries()) {
+  const ms = median(samples[j]);
+  console.log(`${what.padEnd(34)} ${ms.toFixed(2).padStart(8)} ms   ${j === 0 ? "" : `${(ms / floor).toFixed(1)}x the /ok floor`}`);
+}
