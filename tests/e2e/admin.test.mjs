@@ -43,6 +43,11 @@ test("an admin manages a user through adminClient(): role, ban, sessions, passwo
   assert.equal(updated.data.name, "Renamed by an admin");
   assert.equal((await user.getSession()).data.user.name, "Renamed by an admin");
 
+  const listed = await admin.admin.listUsers({ query: { searchValue: email, limit: 10 } });
+  assert.equal(listed.error, null, JSON.stringify(listed.error));
+  assert.deepEqual(listed.data.users.map((u) => u.id), [userId]);
+  assert.equal(listed.data.total, 1);
+
   const sessions = await admin.admin.listUserSessions({ userId });
   assert.equal(sessions.data.sessions.length, 1);
 
