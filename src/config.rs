@@ -149,6 +149,8 @@ pub struct AdminConfig {
     pub banned_message: String,
     /// `DEFAULT_BAN_EXPIRES_IN`: seconds a ban lasts when the admin names no expiry (unset: forever).
     pub default_ban_expires_in: Option<i64>,
+    /// `IMPERSONATION_SESSION_DURATION`: seconds an impersonation session lasts.
+    pub impersonation_session_duration: i64,
 }
 
 /// Rate limits: per client and path (the binding), per account (failed sign-ins) and per
@@ -495,6 +497,12 @@ impl Config {
             banned_message: get("BANNED_USER_MESSAGE").unwrap_or_else(|| {
                 "You have been banned from this application. Please contact support if you believe this is an error.".into()
             }),
+            impersonation_session_duration: number(
+                "IMPERSONATION_SESSION_DURATION",
+                3_600,
+                60,
+                86_400,
+            )?,
             default_ban_expires_in: match get("DEFAULT_BAN_EXPIRES_IN") {
                 Some(_) => Some(number("DEFAULT_BAN_EXPIRES_IN", 0, 1, 100 * 365 * 86_400)?),
                 None => None,

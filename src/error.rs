@@ -76,6 +76,8 @@ codes! {
     PasswordCannotBeUpdatedViaUpdateUser => "PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER", "Password cannot be updated through update-user. Use the set-user-password endpoint instead";
     UserIdCannotBeUpdated => "USER_ID_CANNOT_BE_UPDATED", "User id cannot be updated";
     NotAllowedToListUsers => "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS", "You are not allowed to list users";
+    NotAllowedToImpersonateUsers => "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS", "You are not allowed to impersonate users";
+    YouCannotImpersonateAdmins => "YOU_CANNOT_IMPERSONATE_ADMINS", "You cannot impersonate admins";
     NotAllowedToGetUser => "YOU_ARE_NOT_ALLOWED_TO_GET_USER", "You are not allowed to get user";
     InternalServerError => "INTERNAL_SERVER_ERROR", "Internal Server Error";
     ServiceUnavailable => "SERVICE_UNAVAILABLE", "The service is temporarily unavailable";

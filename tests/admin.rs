@@ -718,3 +718,75 @@ fn the_default_page_and_email_prefix_searches_read_indexes_not_the_whole_table()
         "{prefix}"
     );
 }
+
+#[test]
+fn an_admin_impersonates_a_user_and_returns_to_their_own_session() {
+    let t = TestApp::new();
+    let (mut admin, mut user, id) = admin_and_user(&t);
+    let admin_id = admin.session()["user"]["id"].clone();
+    let res = admin.post("/api/auth/admin/impersonate-user", json!({"userId": id}));
+    assert_eq!(res.status(), 200, "{}", res.json());
+    let body = res.json();
+    assert_eq!(body["user"]["id"], id.as_str());
+    assert_eq!(body["session"]["impersonatedBy"], admin_id);
+    let cookies = res.set_cookies().join("\n");
+    assert!(cookies.contains("better-auth.admin_session="), "{cookies}");
+    assert!(
+        admin.cookie("better-auth.dont_remember").is_some(),
+        "the impersonation cookie ends with the browser session"
+    );
+
+    // The admin's browser is now the user, for an hour at most.
+    let now = admin.session();
+    assert_eq!(now["user"]["id"], id.as_str());
+    let expires =
+        portcullis::time::parse_iso(now["session"]["expiresAt"].as_str().unwrap()).unwrap();
+    assert!(expires <= t.clock.get() + 3_600_000);
+    // The user does not see the impersonation among their sessions.
+    let listed = user.get("/api/auth/list-sessions").json();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    let back = admin.post("/api/auth/admin/stop-impersonating", json!({}));
+    assert_eq!(back.status(), 200, "{}", back.json());
+    assert_eq!(back.json()["user"]["id"], admin_id);
+    assert_eq!(admin.session()["user"]["id"], admin_id);
+    assert!(admin.cookie("better-auth.admin_session").is_none());
+    assert_eq!(
+        t.sql
+            .count(r#"select count(*) from "session" where "impersonatedBy" is not null"#),
+        0,
+        "the impersonation session is gone"
+    );
+    admin
+        .post("/api/auth/admin/stop-impersonating", json!({}))
+        .assert_error_message(400, "You are not impersonating anyone");
+}
+
+#[test]
+fn admins_cannot_be_impersonated_without_impersonate_admins_and_users_cannot_impersonate() {
+    let t = TestApp::new();
+    let (mut admin, mut user, id) = admin_and_user(&t);
+    let mut second = t.client();
+    let second_id = second.sign_up("second-admin@example.com", PASSWORD).json()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.sql.exec(
+        r#"update "user" set "role" = 'user,admin' where "email" = 'second-admin@example.com'"#,
+    );
+    admin
+        .post(
+            "/api/auth/admin/impersonate-user",
+            json!({"userId": second_id}),
+        )
+        .assert_error(403, "YOU_CANNOT_IMPERSONATE_ADMINS");
+    user.post(
+        "/api/auth/admin/impersonate-user",
+        json!({"userId": second_id}),
+    )
+    .assert_error(403, "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS");
+    admin.post("/api/auth/admin/ban-user", json!({"userId": id}));
+    admin
+        .post("/api/auth/admin/impersonate-user", json!({"userId": id}))
+        .assert_error(403, "BANNED_USER");
+}

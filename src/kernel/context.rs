@@ -221,6 +221,22 @@ impl<'a> Ctx<'a> {
         self.auth_token = Some(signed);
     }
 
+    /// A cookie of ours whose signature verifies (`short` as in `cookies::name`), its value.
+    pub fn signed_cookie(&self, short: &str) -> Option<String> {
+        self.cookie(short)
+            .and_then(|raw| cookies::verified_value(self.secret(), raw))
+    }
+
+    /// Sets a signed cookie of ours that lives as long as the browser session.
+    pub fn set_signed_cookie(&mut self, short: &str, value: &str) {
+        let signed = cookies::encode_uri_component(&sign_value(self.secret(), value));
+        self.push_cookie(short, &signed, None);
+    }
+
+    pub fn expire_cookie(&mut self, short: &str) {
+        self.push_cookie(short, "", Some(0));
+    }
+
     /// Expires every auth cookie the client may hold.
     pub fn clear_session_cookies(&mut self) {
         for short in [SESSION_TOKEN, SESSION_DATA, DONT_REMEMBER] {

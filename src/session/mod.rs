@@ -79,6 +79,7 @@ pub fn json(record: &SessionRecord, token: &str) -> serde_json::Value {
         "ipAddress": record.ip_address,
         "userAgent": record.user_agent,
         "userId": record.user_id,
+        "impersonatedBy": record.impersonated_by,
     })
 }
 
@@ -146,8 +147,28 @@ impl Sessions<'_> {
             updated_at: to_iso(now),
             ip_address: Some(ip.to_string()),
             user_agent: Some(user_agent.to_string()),
+            impersonated_by: None,
         };
         Ok(NewSession { token, record })
+    }
+
+    /// Stores `session` on its own and caches it; a banned user gets `BANNED_USER` (an expired ban
+    /// is lifted first).
+    pub async fn store(
+        &self,
+        session: &NewSession,
+        user: &User,
+        now: Millis,
+    ) -> Result<(), ApiError> {
+        let lift_ban = bans::admit(self.config, user, now)?;
+        let mut batch: Vec<Statement> = lift_ban.into_iter().collect();
+        batch.push(session.insert());
+        let inserted = self.sql.batch(batch).await?;
+        if inserted.last() != Some(&1) {
+            return Err(bans::banned(self.config));
+        }
+        self.cache(&session.record, user, now).await;
+        Ok(())
     }
 
     /// Stores a session on its own (when it does not join a larger batch) and caches it; a banned
@@ -160,15 +181,8 @@ impl Sessions<'_> {
         user_agent: &str,
         now: Millis,
     ) -> Result<NewSession, ApiError> {
-        let lift_ban = bans::admit(self.config, user, now)?;
         let session = self.new_session(&user.id, remember, ip, user_agent, now)?;
-        let mut batch: Vec<Statement> = lift_ban.into_iter().collect();
-        batch.push(session.insert());
-        let inserted = self.sql.batch(batch).await?;
-        if inserted.last() != Some(&1) {
-            return Err(bans::banned(self.config));
-        }
-        self.cache(&session.record, user, now).await;
+        self.store(&session, user, now).await?;
         Ok(session)
     }
 

@@ -21,14 +21,17 @@ pub struct SessionRecord {
     pub updated_at: String,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
+    /// The admin behind an impersonation session (better-auth's admin plugin).
+    #[serde(default)]
+    pub impersonated_by: Option<String>,
 }
 
 /// The session, unless its user is banned when the statement runs (a ban that commits while a
 /// sign-in is under way leaves no session; the ban's own batch deletes the earlier ones).
 pub fn insert(s: &SessionRecord) -> Statement {
     Statement::new(
-        r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
-        select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+        r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId", "impersonatedBy")
+        select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
         where not exists (select 1 from "user" where "id" = ?8 and "banned" = 1 and ("banExpires" is null or "banExpires" > ?4))"#,
         vec![
             s.id.as_str().into(),
@@ -39,6 +42,7 @@ pub fn insert(s: &SessionRecord) -> Statement {
             s.ip_address.clone().into(),
             s.user_agent.clone().into(),
             s.user_id.as_str().into(),
+            s.impersonated_by.clone().into(),
         ],
     )
 }
@@ -47,9 +51,9 @@ pub fn insert(s: &SessionRecord) -> Statement {
 /// sign-in just verified): a reset or password change that commits in between leaves no session.
 pub fn insert_if_password(s: &SessionRecord, password_hash: &str) -> Statement {
     let mut insert = insert(s);
-    insert.sql = r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId")
-        select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
-        where exists (select 1 from "account" where "userId" = ?8 and "providerId" = 'credential' and "password" = ?9)
+    insert.sql = r#"insert into "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId", "impersonatedBy")
+        select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+        where exists (select 1 from "account" where "userId" = ?8 and "providerId" = 'credential' and "password" = ?10)
         and not exists (select 1 from "user" where "id" = ?8 and "banned" = 1 and ("banExpires" is null or "banExpires" > ?4))"#
         .into();
     insert.params.push(password_hash.into());
@@ -63,7 +67,7 @@ pub async fn find_by_digest(
     query_one(
         sql,
         Statement::new(
-            r#"select "id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent" from "session" where "token" = ?1"#,
+            r#"select "id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent", "impersonatedBy" from "session" where "token" = ?1"#,
             vec![digest.into()],
         ),
     )
@@ -78,7 +82,7 @@ pub async fn list_for_user(
     query_all(
         sql,
         Statement::new(
-            r#"select "id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent" from "session" where "userId" = ?1 order by "createdAt""#,
+            r#"select "id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent", "impersonatedBy" from "session" where "userId" = ?1 order by "createdAt""#,
             vec![user_id.into()],
         ),
     )

@@ -48,6 +48,13 @@ test("an admin manages a user through adminClient(): role, ban, sessions, passwo
   assert.deepEqual(listed.data.users.map((u) => u.id), [userId]);
   assert.equal(listed.data.total, 1);
 
+  const impersonated = await admin.admin.impersonateUser({ userId });
+  assert.equal(impersonated.error, null, JSON.stringify(impersonated.error));
+  assert.equal((await admin.getSession()).data.user.id, userId, "the admin's browser is the user");
+  const stopped = await admin.admin.stopImpersonating();
+  assert.equal(stopped.error, null, JSON.stringify(stopped.error));
+  assert.equal((await admin.getSession()).data.user.email, adminEmail, "and the admin again");
+
   const sessions = await admin.admin.listUserSessions({ userId });
   assert.equal(sessions.data.sessions.length, 1);
 

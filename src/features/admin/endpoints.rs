@@ -13,7 +13,7 @@ use crate::kernel::context::Ctx;
 use crate::kernel::formats::is_valid_email;
 use crate::kernel::response::Reply;
 use crate::mail::Kind;
-use crate::session::{self as sessions, store as session_table, ActiveSession};
+use crate::session::{self as sessions, store as session_table, ActiveSession, Source};
 use crate::storage::accounts;
 use crate::storage::users::{self, User};
 use crate::storage::StorageError;
@@ -348,6 +348,80 @@ pub async fn list_users(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         answer["offset"] = json!(offset);
     }
     Ok(Reply::json(answer))
+}
+
+/// The cookie that keeps the admin's own session while they impersonate someone.
+const ADMIN_SESSION: &str = "admin_session";
+
+/// Signs the admin in as the user, in a session of its own (`impersonatedBy`, an hour by
+/// default, cookie for the browser session only); the admin's session waits in a signed cookie.
+pub async fn impersonate_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let session = admin(
+        ctx,
+        "user",
+        "impersonate",
+        Code::NotAllowedToImpersonateUsers,
+    )?;
+    let id = user_id(ctx)?;
+    let user = target(ctx, &id).await?;
+    let config = ctx.config;
+    let target_roles = user.role.as_deref().unwrap_or(&config.admin.default_role);
+    let target_is_admin = target_roles
+        .split(',')
+        .any(|r| config.admin.admin_roles.iter().any(|a| a == r.trim()))
+        || config.admin.user_ids.contains(&user.id);
+    if target_is_admin {
+        permissions::require(
+            config,
+            &session.user,
+            "user",
+            "impersonate-admins",
+            Code::YouCannotImpersonateAdmins,
+        )?;
+    }
+    let sessions = ctx.sessions();
+    let mut impersonation =
+        sessions.new_session(&user.id, false, ctx.client_ip(), ctx.user_agent(), ctx.now)?;
+    impersonation.record.impersonated_by = Some(session.user.id.clone());
+    impersonation.record.expires_at =
+        to_iso(ctx.now + config.admin.impersonation_session_duration * SECOND);
+    sessions.store(&impersonation, &user, ctx.now).await?;
+    let dont_remember = if ctx.has_dont_remember() { "true" } else { "" };
+    ctx.set_signed_cookie(ADMIN_SESSION, &format!("{}:{dont_remember}", session.token));
+    ctx.set_session_cookie(&impersonation.token, false);
+    Ok(Reply::json(json!({
+        "session": sessions::json(&impersonation.record, &impersonation.token),
+        "user": user,
+    })))
+}
+
+/// Ends the impersonation session and gives the admin their own session back.
+pub async fn stop_impersonating(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let session = ctx.signed_in()?;
+    let Some(admin_id) = session.record.impersonated_by.clone() else {
+        return Err(ApiError::message_only(
+            400,
+            "You are not impersonating anyone",
+        ));
+    };
+    let lost = || ApiError::message_only(500, "Failed to find admin session");
+    let kept = ctx.signed_cookie(ADMIN_SESSION).ok_or_else(lost)?;
+    let (admin_token, dont_remember) = kept.split_once(':').unwrap_or((kept.as_str(), ""));
+    let admin_session = ctx
+        .sessions()
+        .find(admin_token, Source::Durable, ctx.now)
+        .await?
+        .filter(|s| s.user.id == admin_id)
+        .ok_or_else(lost)?;
+    ctx.sessions()
+        .revoke_digests(std::slice::from_ref(&session.record.token_digest))
+        .await?;
+    ctx.set_session_cookie(&admin_session.token, dont_remember.is_empty());
+    ctx.expire_cookie(ADMIN_SESSION);
+    Ok(Reply::json(json!({
+        "session": sessions::json(&admin_session.record, &admin_session.token),
+        "user": admin_session.user,
+    })))
 }
 
 pub async fn get_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {

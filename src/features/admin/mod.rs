@@ -16,6 +16,10 @@ use crate::session::Source;
 
 const USER_ID: Field = Field::required("userId", Kind::String, "The user's id");
 const USER: Shape = Shape::Object(&[Prop::req("user", Shape::Ref("User"))]);
+const SESSION_AND_USER: Shape = Shape::Object(&[
+    Prop::req("session", Shape::Ref("Session")),
+    Prop::req("user", Shape::Ref("User")),
+]);
 const SUCCESS: Shape = Shape::Object(&[Prop::req("success", Shape::True)]);
 
 /// An admin endpoint: the caller's session is read from D1 (never the cache), as better-auth's
@@ -181,6 +185,27 @@ pub const FEATURE: Feature = Feature {
                 (404, Code::UserNotFound),
             ],
             ..Endpoint::post("/admin/set-user-password", "setUserPassword", handler!(endpoints::set_user_password))
+        }),
+        admin(Endpoint {
+            summary: "Sign in as the user for a while (`IMPERSONATION_SESSION_DURATION`); the admin's session waits in a cookie",
+            body: Body::Object(&[USER_ID]),
+            answers: &[Answer::json(SESSION_AND_USER)],
+            errors: &[
+                (403, Code::NotAllowedToImpersonateUsers),
+                (403, Code::YouCannotImpersonateAdmins),
+                (403, Code::BannedUser),
+                (404, Code::UserNotFound),
+            ],
+            ..Endpoint::post("/admin/impersonate-user", "impersonateUser", handler!(endpoints::impersonate_user))
+        }),
+        admin(Endpoint {
+            summary: "End the impersonation and return to the admin's own session",
+            answers: &[Answer::json(SESSION_AND_USER)],
+            uncoded: &[
+                (400, "You are not impersonating anyone"),
+                (500, "Failed to find admin session"),
+            ],
+            ..Endpoint::post("/admin/stop-impersonating", "stopImpersonating", handler!(endpoints::stop_impersonating))
         }),
         Endpoint {
             summary: "Whether the signed-in user holds the permissions asked",

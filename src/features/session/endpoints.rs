@@ -78,6 +78,8 @@ pub async fn list_sessions(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         .list(&current.user.id, ctx.now)
         .await?
         .iter()
+        // An admin's impersonation sessions are not the user's to see, as in better-auth.
+        .filter(|r| r.impersonated_by.is_none())
         .map(|r| {
             let token = if r.token_digest == current.record.token_digest {
                 current.token.as_str()

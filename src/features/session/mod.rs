@@ -26,6 +26,7 @@ pub const FEATURE: Feature = Feature {
             Prop::req("ipAddress", Shape::Nullable(&Shape::String)),
             Prop::req("userAgent", Shape::Nullable(&Shape::String)),
             Prop::req("userId", Shape::String),
+            Prop::opt("impersonatedBy", Shape::Nullable(&Shape::String)),
         ]),
     )],
     endpoints: &[
