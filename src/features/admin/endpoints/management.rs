@@ -1,11 +1,11 @@
-//! The admin endpoints: roles, bans, another user's sessions, password and removal, and
-//! permission checks. Each checks the caller's permission first, as better-auth does.
+//! Managing users: create, list, get, update, roles, password and removal.
 
-use super::listing;
-use super::permissions::{self, has_permission, parse_requested};
-use super::store;
+use super::{admin, change_and_answer, target, user_id};
 use crate::crypto::{password, random};
 use crate::error::{ApiError, Code};
+use crate::features::admin::listing;
+use crate::features::admin::permissions;
+use crate::features::admin::store;
 use crate::features::email_password::credentials::{check_new_password, check_not_too_long};
 use crate::features::sync::{self, SyncChange};
 use crate::features::verification::one_time;
@@ -13,61 +13,12 @@ use crate::kernel::context::Ctx;
 use crate::kernel::formats::is_valid_email;
 use crate::kernel::response::Reply;
 use crate::mail::Kind;
-use crate::session::{self as sessions, store as session_table, ActiveSession, Source};
+use crate::session::store as session_table;
 use crate::storage::accounts;
 use crate::storage::users::{self, User};
 use crate::storage::StorageError;
-use crate::time::{to_iso, SECOND};
+use crate::time::to_iso;
 use serde_json::{json, Value};
-
-/// The signed-in admin, once `action` on `resource` is allowed to them.
-fn admin(
-    ctx: &mut Ctx<'_>,
-    resource: &str,
-    action: &str,
-    denied: Code,
-) -> Result<ActiveSession, ApiError> {
-    let session = ctx.signed_in()?;
-    permissions::require(ctx.config, &session.user, resource, action, denied)?;
-    Ok(session)
-}
-
-fn user_id(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    ctx.input
-        .exact_text("userId")
-        .ok_or_else(ApiError::internal)
-}
-
-async fn target(ctx: &Ctx<'_>, id: &str) -> Result<User, ApiError> {
-    users::find_by_id(ctx.drivers.sql.as_ref(), id)
-        .await?
-        .ok_or_else(|| ApiError::new(404, Code::UserNotFound))
-}
-
-/// Runs a change to the user (with its sync work) and answers `{user}` as it now is.
-async fn change_and_answer(
-    ctx: &mut Ctx<'_>,
-    id: &str,
-    change: crate::storage::Statement,
-) -> Result<Reply, ApiError> {
-    let mut batch = vec![change];
-    batch.extend(sync::record(ctx, id, SyncChange::Upsert)?);
-    ctx.drivers.sql.batch(batch).await?;
-    let user = target(ctx, id).await?;
-    ctx.sessions().refresh_cached_user(&user, ctx.now).await?;
-    Ok(Reply::json(json!({ "user": user })))
-}
-
-pub async fn set_role(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    admin(ctx, "user", "set-role", Code::NotAllowedToChangeUsersRole)?;
-    let id = user_id(ctx)?;
-    let roles = ctx.input.strings("role").unwrap_or_default();
-    target(ctx, &id).await?;
-    let role = roles.join(",");
-    let change = store::set_role(&id, &role, &to_iso(ctx.now));
-    change_and_answer(ctx, &id, change).await
-}
-
 /// The user fields `create-user` takes in `data`, beyond its own `name`, `email` and `role`.
 const CREATE_DATA: &[&str] = &[
     "emailVerified",
@@ -350,80 +301,6 @@ pub async fn list_users(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     Ok(Reply::json(answer))
 }
 
-/// The cookie that keeps the admin's own session while they impersonate someone.
-const ADMIN_SESSION: &str = "admin_session";
-
-/// Signs the admin in as the user, in a session of its own (`impersonatedBy`, an hour by
-/// default, cookie for the browser session only); the admin's session waits in a signed cookie.
-pub async fn impersonate_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let session = admin(
-        ctx,
-        "user",
-        "impersonate",
-        Code::NotAllowedToImpersonateUsers,
-    )?;
-    let id = user_id(ctx)?;
-    let user = target(ctx, &id).await?;
-    let config = ctx.config;
-    let target_roles = user.role.as_deref().unwrap_or(&config.admin.default_role);
-    let target_is_admin = target_roles
-        .split(',')
-        .any(|r| config.admin.admin_roles.iter().any(|a| a == r.trim()))
-        || config.admin.user_ids.contains(&user.id);
-    if target_is_admin {
-        permissions::require(
-            config,
-            &session.user,
-            "user",
-            "impersonate-admins",
-            Code::YouCannotImpersonateAdmins,
-        )?;
-    }
-    let sessions = ctx.sessions();
-    let mut impersonation =
-        sessions.new_session(&user.id, false, ctx.client_ip(), ctx.user_agent(), ctx.now)?;
-    impersonation.record.impersonated_by = Some(session.user.id.clone());
-    impersonation.record.expires_at =
-        to_iso(ctx.now + config.admin.impersonation_session_duration * SECOND);
-    sessions.store(&impersonation, &user, ctx.now).await?;
-    let dont_remember = if ctx.has_dont_remember() { "true" } else { "" };
-    ctx.set_signed_cookie(ADMIN_SESSION, &format!("{}:{dont_remember}", session.token));
-    ctx.set_session_cookie(&impersonation.token, false);
-    Ok(Reply::json(json!({
-        "session": sessions::json(&impersonation.record, &impersonation.token),
-        "user": user,
-    })))
-}
-
-/// Ends the impersonation session and gives the admin their own session back.
-pub async fn stop_impersonating(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let session = ctx.signed_in()?;
-    let Some(admin_id) = session.record.impersonated_by.clone() else {
-        return Err(ApiError::message_only(
-            400,
-            "You are not impersonating anyone",
-        ));
-    };
-    let lost = || ApiError::message_only(500, "Failed to find admin session");
-    let kept = ctx.signed_cookie(ADMIN_SESSION).ok_or_else(lost)?;
-    let (admin_token, dont_remember) = kept.split_once(':').unwrap_or((kept.as_str(), ""));
-    let admin_session = ctx
-        .sessions()
-        .find(admin_token, Source::Durable, ctx.now)
-        .await?
-        .filter(|s| s.user.id == admin_id)
-        .ok_or_else(lost)?;
-    ctx.sessions()
-        .revoke_digests(std::slice::from_ref(&session.record.token_digest))
-        .await?;
-    ctx.set_session_cookie(&admin_session.token, dont_remember.is_empty());
-    ctx.expire_cookie(ADMIN_SESSION);
-    Ok(Reply::json(json!({
-        "session": sessions::json(&admin_session.record, &admin_session.token),
-        "user": admin_session.user,
-    })))
-}
-
 pub async fn get_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     admin(ctx, "user", "get", Code::NotAllowedToGetUser)?;
     let id = ctx.query("id").unwrap_or_default().to_string();
@@ -431,100 +308,14 @@ pub async fn get_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     Ok(Reply::json(user))
 }
 
-/// Bans the user and ends every session of theirs, D1 and KV, in the ban's own batch.
-pub async fn ban_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let session = admin(ctx, "user", "ban", Code::NotAllowedToBanUsers)?;
+pub async fn set_role(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    admin(ctx, "user", "set-role", Code::NotAllowedToChangeUsersRole)?;
     let id = user_id(ctx)?;
-    if id == session.user.id {
-        return Err(ApiError::new(400, Code::YouCannotBanYourself));
-    }
+    let roles = ctx.input.strings("role").unwrap_or_default();
     target(ctx, &id).await?;
-    let reason = ctx
-        .input
-        .text("banReason")
-        .unwrap_or_else(|| "No reason".into());
-    let seconds = ctx
-        .input
-        .number("banExpiresIn")
-        .map(|s| s as i64)
-        .or(ctx.config.admin.default_ban_expires_in);
-    let expires = seconds.map(|s| to_iso(ctx.now + s * SECOND));
-    let now_iso = to_iso(ctx.now);
-    let mut batch = vec![store::ban(&id, &reason, expires.as_deref(), &now_iso)];
-    batch.extend(sync::record(ctx, &id, SyncChange::Upsert)?);
-    let deleting = batch.len();
-    batch.push(session_table::delete_for_user(&id));
-    ctx.sessions().run_revoking(batch, Some(deleting)).await?;
-    let user = target(ctx, &id).await?;
-    Ok(Reply::json(json!({ "user": user })))
-}
-
-pub async fn unban_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    admin(ctx, "user", "ban", Code::NotAllowedToBanUsers)?;
-    let id = user_id(ctx)?;
-    target(ctx, &id).await?;
-    let change = users::lift_ban(&id, &to_iso(ctx.now));
+    let role = roles.join(",");
+    let change = store::set_role(&id, &role, &to_iso(ctx.now));
     change_and_answer(ctx, &id, change).await
-}
-
-/// The user's live sessions; each `token` is the handle `revoke-user-session` takes (tokens are
-/// stored only as digests).
-pub async fn list_user_sessions(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    admin(ctx, "session", "list", Code::NotAllowedToListUsersSessions)?;
-    let id = user_id(ctx)?;
-    let list: Vec<Value> = ctx
-        .sessions()
-        .list(&id, ctx.now)
-        .await?
-        .iter()
-        .map(|r| sessions::json(r, &r.token_digest))
-        .collect();
-    Ok(Reply::json(json!({ "sessions": list })))
-}
-
-pub async fn revoke_user_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    admin(
-        ctx,
-        "session",
-        "revoke",
-        Code::NotAllowedToRevokeUsersSessions,
-    )?;
-    let handle = ctx
-        .input
-        .exact_text("sessionToken")
-        .ok_or_else(ApiError::internal)?;
-    ctx.sessions()
-        .revoke_digests(&[sessions::handle_digest(&handle)])
-        .await?;
-    Ok(Reply::json(json!({ "success": true })))
-}
-
-pub async fn revoke_user_sessions(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    admin(
-        ctx,
-        "session",
-        "revoke",
-        Code::NotAllowedToRevokeUsersSessions,
-    )?;
-    let id = user_id(ctx)?;
-    ctx.sessions().revoke_all(&id, None).await?;
-    Ok(Reply::json(json!({ "success": true })))
-}
-
-/// Removes the user with its accounts and sessions, and tells the sync, in one batch.
-pub async fn remove_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let session = admin(ctx, "user", "delete", Code::NotAllowedToDeleteUsers)?;
-    let id = user_id(ctx)?;
-    if id == session.user.id {
-        return Err(ApiError::new(400, Code::YouCannotRemoveYourself));
-    }
-    target(ctx, &id).await?;
-    let mut batch = sync::record(ctx, &id, SyncChange::Delete)?;
-    let deleting = batch.len();
-    batch.push(session_table::delete_for_user(&id));
-    batch.extend(users::delete(&id));
-    ctx.sessions().run_revoking(batch, Some(deleting)).await?;
-    Ok(Reply::json(json!({ "success": true })))
 }
 
 /// Sets the user's password (creating their credential account if they had none); reset links
@@ -555,27 +346,18 @@ pub async fn set_user_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     Ok(Reply::json(json!({ "status": true })))
 }
 
-/// Whether the signed-in user holds the permissions asked (better-auth checks the session's user
-/// over HTTP, whatever `userId` or `role` the body names).
-pub async fn has_permission_endpoint(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let asked = ctx
-        .input
-        .raw("permissions")
-        .or_else(|| ctx.input.raw("permission"))
-        .cloned();
-    let Some(asked) = asked else {
-        return Err(ApiError::message_only(
-            400,
-            "invalid permission check. no permission(s) were passed.",
-        ));
-    };
-    let session = ctx.signed_in()?;
-    let requested = parse_requested(&asked).unwrap_or_default();
-    let granted = has_permission(
-        ctx.config,
-        &session.user.id,
-        session.user.role.as_deref(),
-        &requested,
-    );
-    Ok(Reply::json(json!({ "error": null, "success": granted })))
+/// Removes the user with its accounts and sessions, and tells the sync, in one batch.
+pub async fn remove_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let session = admin(ctx, "user", "delete", Code::NotAllowedToDeleteUsers)?;
+    let id = user_id(ctx)?;
+    if id == session.user.id {
+        return Err(ApiError::new(400, Code::YouCannotRemoveYourself));
+    }
+    target(ctx, &id).await?;
+    let mut batch = sync::record(ctx, &id, SyncChange::Delete)?;
+    let deleting = batch.len();
+    batch.push(session_table::delete_for_user(&id));
+    batch.extend(users::delete(&id));
+    ctx.sessions().run_revoking(batch, Some(deleting)).await?;
+    Ok(Reply::json(json!({ "success": true })))
 }
