@@ -151,6 +151,103 @@ pub struct AdminConfig {
     pub default_ban_expires_in: Option<i64>,
     /// `IMPERSONATION_SESSION_DURATION`: seconds an impersonation session lasts.
     pub impersonation_session_duration: i64,
+    /// `ADMIN_ROLE_PERMISSIONS`: roles of the deployment's own, with what each grants
+    /// (`{"support": {"session": ["list", "revoke"]}}`). While set, only known roles can be given.
+    pub custom_roles: Vec<CustomRole>,
+}
+
+/// A role `ADMIN_ROLE_PERMISSIONS` defines: per resource, the actions it grants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomRole {
+    pub name: String,
+    pub grants: Vec<(String, Vec<String>)>,
+}
+
+/// The resources and actions of better-auth's admin access control.
+pub const ADMIN_STATEMENTS: &[(&str, &[&str])] = &[
+    (
+        "user",
+        &[
+            "create",
+            "list",
+            "set-role",
+            "ban",
+            "impersonate",
+            "impersonate-admins",
+            "delete",
+            "set-password",
+            "set-email",
+            "get",
+            "update",
+        ],
+    ),
+    ("session", &["list", "revoke", "delete"]),
+];
+
+impl AdminConfig {
+    /// `ADMIN_ROLE_PERMISSIONS`, checked against the statements: a misspelt action is a
+    /// configuration error, not a permission silently never granted.
+    fn parse_roles(text: &str) -> Result<Vec<CustomRole>, ConfigError> {
+        let invalid = |reason: String| ConfigError::Invalid {
+            name: "ADMIN_ROLE_PERMISSIONS",
+            reason,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| invalid(format!("not JSON: {e}")))?;
+        let roles = value
+            .as_object()
+            .ok_or_else(|| invalid("expected an object of roles".into()))?;
+        roles
+            .iter()
+            .map(|(name, grants)| {
+                let grants = grants.as_object().ok_or_else(|| {
+                    invalid(format!("role {name:?}: expected an object of resources"))
+                })?;
+                let grants = grants
+                    .iter()
+                    .map(|(resource, actions)| {
+                        let allowed = ADMIN_STATEMENTS
+                            .iter()
+                            .find(|(r, _)| r == resource)
+                            .map(|(_, a)| *a)
+                            .ok_or_else(|| {
+                                invalid(format!("role {name:?}: unknown resource {resource:?}"))
+                            })?;
+                        let actions = actions
+                            .as_array()
+                            .ok_or_else(|| {
+                                invalid(format!(
+                                    "role {name:?}: expected a list of actions for {resource:?}"
+                                ))
+                            })?
+                            .iter()
+                            .map(|a| match a.as_str() {
+                                Some(a) if allowed.contains(&a) => Ok(a.to_string()),
+                                _ => Err(invalid(format!(
+                                    "role {name:?}: unknown action {a} on {resource:?}"
+                                ))),
+                            })
+                            .collect::<Result<Vec<_>, _>>()?;
+                        Ok((resource.clone(), actions))
+                    })
+                    .collect::<Result<Vec<_>, ConfigError>>()?;
+                Ok(CustomRole {
+                    name: name.clone(),
+                    grants,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether `role` can be given to a user: any role while no custom roles are configured, else
+    /// the admin roles, the default role, `user` and the configured ones.
+    pub fn is_known_role(&self, role: &str) -> bool {
+        self.custom_roles.is_empty()
+            || role == "user"
+            || role == self.default_role
+            || self.admin_roles.iter().any(|r| r == role)
+            || self.custom_roles.iter().any(|r| r.name == role)
+    }
 }
 
 /// Rate limits: per client and path (the binding), per account (failed sign-ins) and per
@@ -497,6 +594,10 @@ impl Config {
             banned_message: get("BANNED_USER_MESSAGE").unwrap_or_else(|| {
                 "You have been banned from this application. Please contact support if you believe this is an error.".into()
             }),
+            custom_roles: match get("ADMIN_ROLE_PERMISSIONS") {
+                Some(text) => AdminConfig::parse_roles(&text)?,
+                None => Vec::new(),
+            },
             impersonation_session_duration: number(
                 "IMPERSONATION_SESSION_DURATION",
                 3_600,

@@ -71,6 +71,7 @@ codes! {
     NotAllowedToCreateUsers => "YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS", "You are not allowed to create users";
     NotAllowedToUpdateUsers => "YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS", "You are not allowed to update users";
     NotAllowedToSetUsersEmail => "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_EMAIL", "You are not allowed to update users email";
+    NotAllowedToSetNonExistentValue => "YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE", "You are not allowed to set a non-existent role value";
     InvalidRoleType => "INVALID_ROLE_TYPE", "Invalid role type";
     NoDataToUpdate => "NO_DATA_TO_UPDATE", "No data to update";
     PasswordCannotBeUpdatedViaUpdateUser => "PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER", "Password cannot be updated through update-user. Use the set-user-password endpoint instead";

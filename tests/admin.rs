@@ -790,3 +790,60 @@ fn admins_cannot_be_impersonated_without_impersonate_admins_and_users_cannot_imp
         .post("/api/auth/admin/impersonate-user", json!({"userId": id}))
         .assert_error(403, "BANNED_USER");
 }
+
+#[test]
+fn custom_roles_grant_what_they_list_and_only_known_roles_can_be_given() {
+    let t = TestApp::with_vars(&[(
+        "ADMIN_ROLE_PERMISSIONS",
+        r#"{"support": {"session": ["list", "revoke"]}, "auditor": {"user": ["list", "get"]}}"#,
+    )]);
+    let (mut admin, mut user, id) = admin_and_user(&t);
+    admin
+        .post(
+            "/api/auth/admin/set-role",
+            json!({"userId": id, "role": "wizard"}),
+        )
+        .assert_error(400, "YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE");
+    let res = admin.post(
+        "/api/auth/admin/set-role",
+        json!({"userId": id, "role": ["user", "support"]}),
+    );
+    assert_eq!(res.json()["user"]["role"], "user,support");
+    let ask = |c: &mut Client<'_>, permissions| {
+        c.post(
+            "/api/auth/admin/has-permission",
+            json!({ "permissions": permissions }),
+        )
+        .json()["success"]
+            .clone()
+    };
+    assert_eq!(ask(&mut user, json!({"session": ["list", "revoke"]})), true);
+    assert_eq!(ask(&mut user, json!({"session": ["delete"]})), false);
+    assert_eq!(ask(&mut user, json!({"user": ["list"]})), false);
+    let own = user.session()["user"]["id"].clone();
+    let listed = user.post("/api/auth/admin/list-user-sessions", json!({"userId": own}));
+    assert_eq!(listed.status(), 200, "a support role lists sessions");
+    user.post("/api/auth/admin/ban-user", json!({"userId": own}))
+        .assert_error(403, "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS");
+}
+
+#[test]
+fn a_misspelt_custom_permission_is_a_configuration_error() {
+    for bad in [
+        r#"{"support": {"session": ["lsit"]}}"#,
+        r#"{"support": {"sessions": ["list"]}}"#,
+        r#"["support"]"#,
+    ] {
+        let t = TestApp::with_vars(&[("ADMIN_ROLE_PERMISSIONS", bad)]);
+        let res = t.send(raw("GET", "/api/auth/ok", &[], b""));
+        assert_eq!(res.status(), 500, "{bad}");
+        assert!(
+            t.logs
+                .0
+                .borrow()
+                .iter()
+                .any(|(_, l)| l.contains("ADMIN_ROLE_PERMISSIONS")),
+            "{bad}"
+        );
+    }
+}

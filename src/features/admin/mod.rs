@@ -33,7 +33,7 @@ const fn admin(endpoint: Endpoint) -> Endpoint {
 
 pub const FEATURE: Feature = Feature {
     name: "Admin",
-    about: "better-auth's admin plugin: roles (`ADMIN_ROLES` hold the admin permissions, `ADMIN_USER_IDS` pass every check), bans, and managing other users and their sessions.",
+    about: "better-auth's admin plugin: roles (`ADMIN_ROLES` hold the admin permissions, `ADMIN_ROLE_PERMISSIONS` defines more, `ADMIN_USER_IDS` pass every check), bans, and managing other users and their sessions.",
     schemas: &[],
     migrations: &["0007_admin.sql", "0008_user_listing_index.sql"],
     endpoints: &[
@@ -51,6 +51,7 @@ pub const FEATURE: Feature = Feature {
                 (400, Code::InvalidEmail),
                 (400, Code::PasswordTooLong),
                 (400, Code::UserAlreadyExistsUseAnotherEmail),
+                (400, Code::NotAllowedToSetNonExistentValue),
                 (403, Code::NotAllowedToCreateUsers),
                 (403, Code::NotAllowedToChangeUsersRole),
                 (403, Code::NotAllowedToBanUsers),
@@ -69,6 +70,7 @@ pub const FEATURE: Feature = Feature {
                 (400, Code::PasswordCannotBeUpdatedViaUpdateUser),
                 (400, Code::UserIdCannotBeUpdated),
                 (400, Code::InvalidRoleType),
+                (400, Code::NotAllowedToSetNonExistentValue),
                 (400, Code::InvalidEmail),
                 (400, Code::UserAlreadyExistsUseAnotherEmail),
                 (400, Code::YouCannotBanYourself),
@@ -84,7 +86,11 @@ pub const FEATURE: Feature = Feature {
             summary: "Set a user's roles (several roles are stored comma-separated)",
             body: Body::Object(&[USER_ID, Field::required("role", Kind::StringList, "A role or a list of roles")]),
             answers: &[Answer::json(USER)],
-            errors: &[(403, Code::NotAllowedToChangeUsersRole), (404, Code::UserNotFound)],
+            errors: &[
+                (400, Code::NotAllowedToSetNonExistentValue),
+                (403, Code::NotAllowedToChangeUsersRole),
+                (404, Code::UserNotFound),
+            ],
             ..Endpoint::post("/admin/set-role", "setRole", handler!(endpoints::set_role))
         }),
         admin(Endpoint {

@@ -1,39 +1,27 @@
 //! Who may do what (better-auth's admin access control): the admin roles hold better-auth's
-//! default admin statements, other roles hold none, and `ADMIN_USER_IDS` pass every check. A user
+//! default admin statements, roles from `ADMIN_ROLE_PERMISSIONS` what they are given, other roles
+//! nothing, and `ADMIN_USER_IDS` pass every check. A user
 //! may hold several comma-separated roles; any one granting a permission is enough.
 
-use crate::config::Config;
+use crate::config::{Config, ADMIN_STATEMENTS};
 use crate::error::{ApiError, Code};
 use crate::storage::users::User;
 use serde_json::Value;
 
-/// better-auth's default `admin` role: every user and session action but `impersonate-admins`.
-const ADMIN: &[(&str, &[&str])] = &[
-    (
-        "user",
-        &[
-            "create",
-            "list",
-            "set-role",
-            "ban",
-            "impersonate",
-            "delete",
-            "set-password",
-            "set-email",
-            "get",
-            "update",
-        ],
-    ),
-    ("session", &["list", "revoke", "delete"]),
-];
-
-/// What `role` grants.
-fn statements(config: &Config, role: &str) -> &'static [(&'static str, &'static [&'static str])] {
-    if config.admin.admin_roles.iter().any(|r| r == role) {
-        ADMIN
-    } else {
-        &[]
+/// Whether `role` grants `action` on `resource`.
+fn grants(config: &Config, role: &str, resource: &str, action: &str) -> bool {
+    if let Some(custom) = config.admin.custom_roles.iter().find(|r| r.name == role) {
+        return custom
+            .grants
+            .iter()
+            .any(|(r, actions)| r == resource && actions.iter().any(|a| a == action));
     }
+    // better-auth's default `admin` role: every action but `impersonate-admins`.
+    config.admin.admin_roles.iter().any(|r| r == role)
+        && action != "impersonate-admins"
+        && ADMIN_STATEMENTS
+            .iter()
+            .any(|(r, actions)| *r == resource && actions.contains(&action))
 }
 
 /// A permission request: resources with the actions asked on each.
@@ -72,13 +60,9 @@ pub fn has_permission(
     }
     let roles = role.unwrap_or(&config.admin.default_role);
     roles.split(',').map(str::trim).any(|role| {
-        let granted = statements(config, role);
-        requested.iter().all(|(resource, actions)| {
-            granted
-                .iter()
-                .find(|(r, _)| r == resource)
-                .is_some_and(|(_, allowed)| actions.iter().all(|a| allowed.contains(&a.as_str())))
-        })
+        requested
+            .iter()
+            .all(|(resource, actions)| actions.iter().all(|a| grants(config, role, resource, a)))
     })
 }
 
@@ -95,5 +79,13 @@ pub fn require(
         Ok(())
     } else {
         Err(ApiError::new(403, denied))
+    }
+}
+
+/// `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` unless every role is one the deployment knows.
+pub fn require_known_roles(config: &Config, roles: &[String]) -> Result<(), ApiError> {
+    match roles.iter().all(|r| config.admin.is_known_role(r)) {
+        true => Ok(()),
+        false => Err(ApiError::new(400, Code::NotAllowedToSetNonExistentValue)),
     }
 }

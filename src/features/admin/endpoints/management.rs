@@ -50,7 +50,7 @@ pub async fn create_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         ));
     }
     let roles = ctx.input.strings("role");
-    if roles.is_some() {
+    if let Some(roles) = &roles {
         permissions::require(
             ctx.config,
             &session.user,
@@ -58,6 +58,7 @@ pub async fn create_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             "set-role",
             Code::NotAllowedToChangeUsersRole,
         )?;
+        permissions::require_known_roles(ctx.config, roles)?;
     }
     if ["banned", "banReason", "banExpires"]
         .iter()
@@ -177,6 +178,7 @@ pub async fn update_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
                 .collect(),
             _ => return Err(ApiError::new(400, Code::InvalidRoleType)),
         };
+        permissions::require_known_roles(config, &roles)?;
         data.insert("role".into(), Value::String(roles.join(",")));
     }
     let bans = ["banned", "banReason", "banExpires"];
@@ -312,6 +314,7 @@ pub async fn set_role(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     admin(ctx, "user", "set-role", Code::NotAllowedToChangeUsersRole)?;
     let id = user_id(ctx)?;
     let roles = ctx.input.strings("role").unwrap_or_default();
+    permissions::require_known_roles(ctx.config, &roles)?;
     target(ctx, &id).await?;
     let role = roles.join(",");
     let change = store::set_role(&id, &role, &to_iso(ctx.now));
