@@ -19,6 +19,24 @@ use crate::storage::users::{self, User};
 use crate::storage::StorageError;
 use crate::time::to_iso;
 use serde_json::{json, Value};
+/// The body's `data` object (empty when absent).
+fn user_data(ctx: &Ctx<'_>) -> serde_json::Map<String, Value> {
+    match ctx.input.raw("data") {
+        Some(Value::Object(map)) => map.clone(),
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// A field portcullis does not store is refused, not dropped.
+fn refuse_unknown(data: &serde_json::Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
+    match data.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(unknown) => Err(ApiError::validation(format!(
+            "[body.data.{unknown}] Unknown user field"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The user fields `create-user` takes in `data`, beyond its own `name`, `email` and `role`.
 const CREATE_DATA: &[&str] = &[
     "emailVerified",
@@ -32,15 +50,8 @@ const CREATE_DATA: &[&str] = &[
 /// one batch.
 pub async fn create_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let session = admin(ctx, "user", "create", Code::NotAllowedToCreateUsers)?;
-    let data = match ctx.input.raw("data") {
-        Some(Value::Object(map)) => map.clone(),
-        _ => serde_json::Map::new(),
-    };
-    if let Some(unknown) = data.keys().find(|k| !CREATE_DATA.contains(&k.as_str())) {
-        return Err(ApiError::validation(format!(
-            "[body.data.{unknown}] Unknown user field"
-        )));
-    }
+    let data = user_data(ctx);
+    refuse_unknown(&data, CREATE_DATA)?;
     let bad_expiry = data
         .get("banExpires")
         .is_some_and(|v| v.as_str().and_then(crate::time::parse_iso).is_none());
@@ -137,10 +148,7 @@ pub async fn create_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
 pub async fn update_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let session = admin(ctx, "user", "update", Code::NotAllowedToUpdateUsers)?;
     let id = user_id(ctx)?;
-    let mut data = match ctx.input.raw("data") {
-        Some(Value::Object(map)) => map.clone(),
-        _ => serde_json::Map::new(),
-    };
+    let mut data = user_data(ctx);
     if data.is_empty() {
         return Err(ApiError::new(400, Code::NoDataToUpdate));
     }
@@ -153,14 +161,7 @@ pub async fn update_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     if data.contains_key("id") {
         return Err(ApiError::new(400, Code::UserIdCannotBeUpdated));
     }
-    if let Some(unknown) = data
-        .keys()
-        .find(|k| !store::UPDATABLE.contains(&k.as_str()))
-    {
-        return Err(ApiError::validation(format!(
-            "[body.data.{unknown}] Unknown user field"
-        )));
-    }
+    refuse_unknown(&data, &store::UPDATABLE)?;
     let config = ctx.config;
     if let Some(role) = data.get("role") {
         permissions::require(
