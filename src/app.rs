@@ -77,6 +77,7 @@ impl App {
             .batch(vec![
                 crate::session::store::delete_expired(&now_iso),
                 crate::features::verification::store::delete_expired(&now_iso),
+                crate::features::api_key::store::delete_expired(&now_iso),
                 crate::mail::outbox::delete_expired(now),
                 crate::storage::counters::delete_expired(now),
             ])
@@ -85,11 +86,12 @@ impl App {
             Ok(n) => log.log(
                 Level::Info,
                 &format!(
-                    "[cron {cron}] removed expired: {} sessions, {} tokens, {} undelivered messages, {} rate counters",
+                    "[cron {cron}] removed expired: {} sessions, {} tokens, {} API keys, {} undelivered messages, {} rate counters",
                     n.first().unwrap_or(&0),
                     n.get(1).unwrap_or(&0),
                     n.get(2).unwrap_or(&0),
-                    n.get(3).unwrap_or(&0)
+                    n.get(3).unwrap_or(&0),
+                    n.get(4).unwrap_or(&0)
                 ),
             ),
             Err(e) => log.log(

@@ -250,6 +250,79 @@ impl AdminConfig {
     }
 }
 
+/// Resources with actions on each (`{"user": ["ban"], "files": ["read"]}`): what a role or an API
+/// key grants, or what a request asks for.
+pub type Grants = Vec<(String, Vec<String>)>;
+
+/// `{"resource": ["action", …], …}` as [`Grants`]; `None` when it is not that shape.
+pub fn parse_grants(value: &serde_json::Value) -> Option<Grants> {
+    value
+        .as_object()?
+        .iter()
+        .map(|(resource, actions)| {
+            let actions = actions
+                .as_array()?
+                .iter()
+                .map(|a| a.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()?;
+            Some((resource.clone(), actions))
+        })
+        .collect()
+}
+
+/// Whether `granted` allows every action `requested` asks (better-auth's `role().authorize`).
+pub fn grants_allow(granted: &Grants, requested: &Grants) -> bool {
+    requested.iter().all(|(resource, actions)| {
+        granted
+            .iter()
+            .find(|(r, _)| r == resource)
+            .is_some_and(|(_, allowed)| actions.iter().all(|a| allowed.contains(a)))
+    })
+}
+
+/// better-auth's API keys (`@better-auth/api-key`): how keys are made, limited and used.
+#[derive(Debug, Clone)]
+pub struct ApiKeyConfig {
+    /// `API_KEYS_ENABLED`: the `/api-key/*` endpoints and `x-api-key` (default on).
+    pub enabled: bool,
+    /// `API_KEY_SESSIONS`: a valid `x-api-key` stands for its user's session on the endpoints
+    /// that accept one (better-auth's `enableSessionForAPIKeys`; default on).
+    pub sessions: bool,
+    /// `API_KEY_PREFIX`: put before every new key that names no prefix of its own.
+    pub default_prefix: Option<String>,
+    /// `API_KEY_LENGTH`: random letters in a new key (default 64); shorter keys are refused.
+    pub length: usize,
+    /// `API_KEY_RATE_LIMIT_ENABLED`: per-key rate limits (default on).
+    pub rate_limit_enabled: bool,
+    /// `API_KEY_RATE_LIMIT_MAX`: uses per window of a new key (default 10).
+    pub rate_limit_max: i64,
+    /// `API_KEY_RATE_LIMIT_WINDOW`: the window of a new key, in seconds (default a day).
+    pub rate_limit_window: i64,
+    /// `API_KEY_DEFAULT_EXPIRES_IN`: seconds a new key lives when its creator names no expiry.
+    pub default_expires_in: Option<i64>,
+    /// `API_KEY_METADATA_ENABLED`: keys may carry metadata (off by default, as in better-auth).
+    pub metadata_enabled: bool,
+    /// `API_KEY_REQUIRE_NAME`: a new key must be named.
+    pub require_name: bool,
+    /// `API_KEY_DEFAULT_PERMISSIONS`: what a new key grants when its creator names nothing.
+    pub default_permissions: Option<Grants>,
+}
+
+impl ApiKeyConfig {
+    /// Whether `x-api-key` may stand for a session.
+    pub fn sessions_on(&self) -> bool {
+        self.enabled && self.sessions
+    }
+}
+
+/// Whether `prefix` is one better-auth accepts for a key: letters, digits, `_` and `-`.
+pub fn is_key_prefix(prefix: &str) -> bool {
+    !prefix.is_empty()
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// Rate limits: per client and path (the binding), per account (failed sign-ins) and per
 /// recipient (messages), each counted apart.
 #[derive(Debug, Clone)]
@@ -338,6 +411,7 @@ pub struct Config {
     pub reconcile_token: Option<Secret>,
     pub rate_limit: RateLimitConfig,
     pub admin: AdminConfig,
+    pub api_keys: ApiKeyConfig,
 }
 
 impl Config {
@@ -610,6 +684,50 @@ impl Config {
             },
         };
 
+        let api_keys = ApiKeyConfig {
+            enabled: flag("API_KEYS_ENABLED", true)?,
+            sessions: flag("API_KEY_SESSIONS", true)?,
+            default_prefix: match get("API_KEY_PREFIX") {
+                Some(p) if is_key_prefix(&p) && p.len() <= 32 => Some(p),
+                Some(p) => {
+                    return Err(ConfigError::Invalid {
+                        name: "API_KEY_PREFIX",
+                        reason: format!("{p:?} is not 1 to 32 letters, digits, _ or -"),
+                    })
+                }
+                None => None,
+            },
+            length: number("API_KEY_LENGTH", 64, 32, 256)? as usize,
+            rate_limit_enabled: flag("API_KEY_RATE_LIMIT_ENABLED", true)?,
+            rate_limit_max: number("API_KEY_RATE_LIMIT_MAX", 10, 1, 1_000_000_000)?,
+            rate_limit_window: number("API_KEY_RATE_LIMIT_WINDOW", 86_400, 1, 365 * 86_400)?,
+            default_expires_in: match get("API_KEY_DEFAULT_EXPIRES_IN") {
+                Some(_) => Some(number(
+                    "API_KEY_DEFAULT_EXPIRES_IN",
+                    0,
+                    86_400,
+                    365 * 86_400,
+                )?),
+                None => None,
+            },
+            metadata_enabled: flag("API_KEY_METADATA_ENABLED", false)?,
+            require_name: flag("API_KEY_REQUIRE_NAME", false)?,
+            default_permissions: match get("API_KEY_DEFAULT_PERMISSIONS") {
+                Some(text) => Some(
+                    serde_json::from_str(&text)
+                        .ok()
+                        .as_ref()
+                        .and_then(parse_grants)
+                        .ok_or_else(|| ConfigError::Invalid {
+                            name: "API_KEY_DEFAULT_PERMISSIONS",
+                            reason: "expected an object of resources, each a list of actions"
+                                .into(),
+                        })?,
+                ),
+                None => None,
+            },
+        };
+
         let rate_limit = RateLimitConfig {
             enabled: flag("RATE_LIMIT_ENABLED", true)?,
             ip_headers: get("IP_ADDRESS_HEADERS")
@@ -649,6 +767,7 @@ impl Config {
             reconcile_token,
             rate_limit,
             admin,
+            api_keys,
         })
     }
 }

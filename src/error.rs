@@ -80,6 +80,26 @@ codes! {
     NotAllowedToImpersonateUsers => "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS", "You are not allowed to impersonate users";
     YouCannotImpersonateAdmins => "YOU_CANNOT_IMPERSONATE_ADMINS", "You cannot impersonate admins";
     NotAllowedToGetUser => "YOU_ARE_NOT_ALLOWED_TO_GET_USER", "You are not allowed to get user";
+    InvalidApiKey => "INVALID_API_KEY", "Invalid API key.";
+    KeyNotFound => "KEY_NOT_FOUND", "API Key not found";
+    KeyDisabled => "KEY_DISABLED", "API Key is disabled";
+    KeyExpired => "KEY_EXPIRED", "API Key has expired";
+    UsageExceeded => "USAGE_EXCEEDED", "API Key has reached its usage limit";
+    RateLimited => "RATE_LIMITED", "Rate limit exceeded.";
+    UserBanned => "USER_BANNED", "User is banned";
+    UnauthorizedSession => "UNAUTHORIZED_SESSION", "Unauthorized or invalid session";
+    ServerOnlyProperty => "SERVER_ONLY_PROPERTY", "The property you're trying to set can only be set from the server auth instance only.";
+    InvalidMetadataType => "INVALID_METADATA_TYPE", "metadata must be an object or undefined";
+    MetadataDisabled => "METADATA_DISABLED", "Metadata is disabled.";
+    RefillAmountAndIntervalRequired => "REFILL_AMOUNT_AND_INTERVAL_REQUIRED", "refillAmount is required when refillInterval is provided";
+    RefillIntervalAndAmountRequired => "REFILL_INTERVAL_AND_AMOUNT_REQUIRED", "refillInterval is required when refillAmount is provided";
+    ExpiresInIsTooSmall => "EXPIRES_IN_IS_TOO_SMALL", "The expiresIn is smaller than the predefined minimum value.";
+    ExpiresInIsTooLarge => "EXPIRES_IN_IS_TOO_LARGE", "The expiresIn is larger than the predefined maximum value.";
+    InvalidPrefixLength => "INVALID_PREFIX_LENGTH", "The prefix length is either too large or too small.";
+    InvalidNameLength => "INVALID_NAME_LENGTH", "The name length is either too large or too small.";
+    NameRequired => "NAME_REQUIRED", "API Key name is required.";
+    NoValuesToUpdate => "NO_VALUES_TO_UPDATE", "No values to update.";
+    InvalidReferenceIdFromApiKey => "INVALID_REFERENCE_ID_FROM_API_KEY", "The reference id from the API key is invalid.";
     InternalServerError => "INTERNAL_SERVER_ERROR", "Internal Server Error";
     ServiceUnavailable => "SERVICE_UNAVAILABLE", "The service is temporarily unavailable";
 }
@@ -97,6 +117,8 @@ pub struct ApiError {
 pub struct ErrorBody {
     pub code: Option<&'static str>,
     pub message: String,
+    /// More about the refusal, sent as `details` (such as `tryAgainIn`).
+    pub details: Option<Box<serde_json::Value>>,
 }
 
 impl ApiError {
@@ -110,6 +132,7 @@ impl ApiError {
             body: Some(ErrorBody {
                 code: Some(code.as_str()),
                 message: message.into(),
+                details: None,
             }),
             cause: None,
         }
@@ -122,6 +145,7 @@ impl ApiError {
             body: Some(ErrorBody {
                 code: None,
                 message: message.into(),
+                details: None,
             }),
             cause: None,
         }
@@ -145,6 +169,13 @@ impl ApiError {
 
     pub fn internal() -> ApiError {
         ApiError::new(500, Code::InternalServerError)
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> ApiError {
+        if let Some(body) = self.body.as_mut() {
+            body.details = Some(Box::new(details));
+        }
+        self
     }
 
     pub fn caused_by(mut self, cause: impl std::fmt::Display) -> ApiError {

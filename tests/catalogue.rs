@@ -6,7 +6,7 @@
 use portcullis::config::Config;
 use portcullis::features::open_api::document::{document, openapi_path};
 use portcullis::features::CATALOGUE;
-use portcullis::kernel::catalogue::{endpoints, Requires};
+use portcullis::kernel::catalogue::{endpoints, Endpoint, Requires};
 use portcullis::session::Source;
 use support::{raw, TestApp};
 
@@ -38,13 +38,17 @@ fn readme_rows() -> Vec<(String, String)> {
         .collect()
 }
 
-fn marks(requires: Requires) -> &'static str {
-    match requires {
+fn marks(endpoint: &Endpoint) -> String {
+    let requires = match endpoint.requires {
         Requires::Nothing => "",
         Requires::Session(Source::Cache) => "S",
         Requires::Session(Source::Durable) => "S D",
         Requires::FreshSession => "S F",
         Requires::OperatorToken => "T",
+    };
+    match endpoint.accepts_credential {
+        true => format!("{requires} K").trim().to_string(),
+        false => requires.to_string(),
     }
 }
 
@@ -60,8 +64,8 @@ fn the_readme_table_lists_every_endpoint_of_the_catalogue_and_nothing_else() {
         .iter()
         .filter(|(e, _)| !outside_base_path.iter().any(|o| e.starts_with(o)))
         .collect();
-    let declared: Vec<(String, &str)> = endpoints(CATALOGUE)
-        .map(|e| (format!("{} {}", e.verb.as_str(), e.path), marks(e.requires)))
+    let declared: Vec<(String, String)> = endpoints(CATALOGUE)
+        .map(|e| (format!("{} {}", e.verb.as_str(), e.path), marks(e)))
         .collect();
     for (endpoint, requires) in &declared {
         let row = documented.iter().find(|(e, _)| e == endpoint);

@@ -21,6 +21,14 @@ create index "account_userId_idx" on "account" ("userId");
 create index "verification_identifier_idx" on "verification" ("identifier");
 "#;
 
+/// `@better-auth/api-key` 1.7.5's SQLite DDL, as better-auth's `getMigrations` compiles it.
+const API_KEY_DDL: &str = r#"
+create table "apikey" ("id" text not null primary key, "configId" text not null, "name" text, "start" text, "referenceId" text not null, "prefix" text, "key" text not null, "refillInterval" integer, "refillAmount" integer, "lastRefillAt" date, "enabled" integer, "rateLimitEnabled" integer, "rateLimitTimeWindow" integer, "rateLimitMax" integer, "requestCount" integer, "remaining" integer, "lastRequest" date, "expiresAt" date, "createdAt" date not null, "updatedAt" date not null, "permissions" text, "metadata" text);
+create index "apikey_configId_idx" on "apikey" ("configId");
+create index "apikey_referenceId_idx" on "apikey" ("referenceId");
+create index "apikey_key_idx" on "apikey" ("key");
+"#;
+
 fn statements(sql: &str) -> Vec<String> {
     let without_comments: String = sql
         .lines()
@@ -39,6 +47,15 @@ fn the_core_tables_match_better_auths_ddl_exactly() {
     let (name, sql) = MIGRATIONS[0];
     assert!(name.starts_with("0001_"));
     assert_eq!(statements(sql), statements(REFERENCE_DDL));
+}
+
+#[test]
+fn the_api_key_table_matches_better_auths_ddl_exactly() {
+    let (_, sql) = MIGRATIONS
+        .iter()
+        .find(|(name, _)| name.ends_with("_api_keys.sql"))
+        .expect("the api key migration");
+    assert_eq!(statements(sql), statements(API_KEY_DDL));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! of every endpoint the kernel routes and the contract documents.
 
 pub mod admin;
+pub mod api_key;
 pub mod email_password;
 pub mod jwt;
 pub mod open_api;
@@ -20,6 +21,7 @@ pub const CATALOGUE: Catalogue = &[
     &user::FEATURE,
     &verification::FEATURE,
     &admin::FEATURE,
+    &api_key::FEATURE,
     &jwt::FEATURE,
     &sync::FEATURE,
     &open_api::FEATURE,

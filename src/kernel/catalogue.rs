@@ -9,7 +9,7 @@ use super::response::Reply;
 use crate::config::Config;
 use crate::error::{ApiError, Code};
 use crate::rate_limit::Rule;
-use crate::session::Source;
+use crate::session::{ActiveSession, Source};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -67,6 +67,24 @@ pub enum Requires {
     OperatorToken,
 }
 
+/// What checks a credential header's value and gives the session it stands for.
+pub type CredentialCheck =
+    for<'a, 'b> fn(
+        &'a Ctx<'b>,
+        String,
+    ) -> Pin<Box<dyn Future<Output = Result<ActiveSession, ApiError>> + 'a>>;
+
+/// A header that stands for a session on the endpoints that accept it (an API key), offered by
+/// the feature that issues it.
+#[derive(Clone, Copy)]
+pub struct Credential {
+    pub header: &'static str,
+    pub is_on: fn(&Config) -> bool,
+    pub check: CredentialCheck,
+    /// What the check may answer instead of a session.
+    pub refusals: &'static [(u16, Code)],
+}
+
 /// A setting that turns an endpoint on.
 #[derive(Clone, Copy)]
 pub struct Switch {
@@ -85,6 +103,8 @@ pub struct Endpoint {
     pub name: &'static str,
     pub summary: &'static str,
     pub requires: Requires,
+    /// The catalogue's [`Credential`] (an API key) may stand for the session.
+    pub accepts_credential: bool,
     /// sign-in and sign-up: browsers must prove a trusted origin even without cookies.
     pub login: bool,
     /// Accepts `application/x-www-form-urlencoded` bodies as well as JSON.
@@ -111,6 +131,7 @@ impl Endpoint {
             name,
             summary: "",
             requires: Requires::Nothing,
+            accepts_credential: false,
             login: false,
             form: false,
             rate: Some(Rule::DEFAULT),
@@ -219,6 +240,8 @@ pub struct Feature {
     pub schemas: &'static [(&'static str, Shape)],
     /// The files in `migrations/` that create the feature's own tables.
     pub migrations: &'static [&'static str],
+    /// A header the feature checks that may stand for a session.
+    pub credential: Option<Credential>,
 }
 
 /// Every endpoint of the service, grouped by feature.

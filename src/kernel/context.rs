@@ -1,7 +1,7 @@
 //! The per-request context handed to handlers: configuration, drivers, the request and its
 //! checked inputs, the session the endpoint required, and the cookies the answer will set.
 
-use super::catalogue::Catalogue;
+use super::catalogue::{Catalogue, Credential};
 use super::cookies::{self, SetCookie, DONT_REMEMBER, SESSION_DATA, SESSION_TOKEN};
 use super::input::Input;
 use super::request::{header, Request};
@@ -27,6 +27,8 @@ pub struct Ctx<'a> {
     pub params: Vec<String>,
     /// The session the endpoint's declaration required, once the kernel checked it.
     pub checked_session: Option<ActiveSession>,
+    /// The endpoint lets the catalogue's credential (an API key) stand for the session.
+    pub(super) accepts_credential: bool,
     jar: Vec<(String, String)>,
     pub(super) set_cookies: Vec<String>,
     /// `token.signature` of a session cookie this answer sets (sent as `set-auth-token`).
@@ -57,6 +59,7 @@ impl<'a> Ctx<'a> {
             input: Input::default(),
             params: Vec::new(),
             checked_session: None,
+            accepts_credential: false,
             jar,
             set_cookies: Vec::new(),
             auth_token: None,
@@ -126,7 +129,34 @@ impl<'a> Ctx<'a> {
             .is_some_and(|v| v == "true")
     }
 
+    /// The credential header the request carries (an API key) and the check of the feature that
+    /// issues it, while that feature is on.
+    fn presented_credential(&self) -> Option<(Credential, String)> {
+        self.catalogue
+            .iter()
+            .filter_map(|f| f.credential)
+            .filter(|c| (c.is_on)(self.config))
+            .find_map(|c| header(self.req, c.header).map(|v| (c, v.to_string())))
+    }
+
+    /// The session a credential stands for, on an endpoint that accepts one: `None` without
+    /// one, the credential's refusal when it is not good.
+    pub async fn credential_session(&self) -> Result<Option<ActiveSession>, ApiError> {
+        if !self.accepts_credential {
+            return Ok(None);
+        }
+        match self.presented_credential() {
+            Some((credential, value)) => (credential.check)(self, value).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The request's session: the one a credential stands for where the endpoint accepts one,
+    /// else the session token's.
     pub async fn session(&self, source: Source) -> Result<Option<ActiveSession>, ApiError> {
+        if let Some(session) = self.credential_session().await? {
+            return Ok(Some(session));
+        }
         match self.presented_token() {
             Some(token) => Ok(self.sessions().find(&token, source, self.now).await?),
             None => Ok(None),
@@ -134,9 +164,17 @@ impl<'a> Ctx<'a> {
     }
 
     pub async fn require_session(&self, source: Source) -> Result<ActiveSession, ApiError> {
-        self.session(source)
-            .await?
-            .ok_or_else(ApiError::unauthorized)
+        match self.session(source).await? {
+            Some(session) => Ok(session),
+            None if !self.accepts_credential && self.presented_credential().is_some() => {
+                Err(ApiError::with_message(
+                    401,
+                    Code::Unauthorized,
+                    "This endpoint needs a signed-in session: an API key does not stand for one here",
+                ))
+            }
+            None => Err(ApiError::unauthorized()),
+        }
     }
 
     /// The session the endpoint declared it requires (checked by the kernel before the handler).

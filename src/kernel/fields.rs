@@ -21,6 +21,8 @@ pub enum Kind {
     Number,
     /// A string, or an array of strings.
     StringList,
+    /// Any JSON value, read by the handler (zod's `z.any()`).
+    Any,
 }
 
 #[derive(Debug, Clone, Copy)]

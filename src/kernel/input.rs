@@ -32,6 +32,7 @@ fn expected(kind: Kind) -> &'static str {
         Kind::Object => "object",
         Kind::Number => "number",
         Kind::StringList => "string | string[]",
+        Kind::Any => "any",
         _ => "string",
     }
 }
@@ -49,6 +50,9 @@ fn check_value(field: &Field, value: Option<&mut Value>) -> Option<String> {
         Some(Value::Null) if field.nullable => return None,
         Some(v) => v,
     };
+    if field.kind == Kind::Any {
+        return None;
+    }
     if field.kind == Kind::Boolean {
         let flag = match value {
             Value::Bool(b) => *b,

@@ -178,6 +178,7 @@ async fn dispatch(
         None
     };
     ctx.input = input::check(endpoint.body, endpoint.query, body, query)?;
+    ctx.accepts_credential = endpoint.accepts_credential;
     match endpoint.requires {
         Requires::Nothing => {}
         Requires::Session(source) => ctx.checked_session = Some(ctx.require_session(source).await?),

@@ -96,6 +96,9 @@ pub fn error_response(err: &ApiError) -> Response {
             if let Some(code) = body.code {
                 map.insert("code".into(), Value::String(code.into()));
             }
+            if let Some(details) = &body.details {
+                map.insert("details".into(), (**details).clone());
+            }
             json_response(err.status, &Value::Object(map))
         }
         None => empty(err.status),

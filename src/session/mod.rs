@@ -32,6 +32,15 @@ pub struct ActiveSession {
     pub token: String,
     pub record: SessionRecord,
     pub user: User,
+    /// Set when an API key stands for the session (no session row exists then).
+    pub api_key: Option<KeyGrant>,
+}
+
+/// The API key a session stands on: its id, and what it grants (`None`: all its user may do).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyGrant {
+    pub id: String,
+    pub permissions: Option<crate::config::Grants>,
 }
 
 /// A session about to be stored; its insert statement can join a larger batch.
@@ -220,6 +229,7 @@ impl Sessions<'_> {
                             token: token.to_string(),
                             record: cached.session,
                             user: cached.user,
+                            api_key: None,
                         }));
                     }
                 }
@@ -240,6 +250,7 @@ impl Sessions<'_> {
             token: token.to_string(),
             record,
             user,
+            api_key: None,
         }))
     }
 

@@ -161,10 +161,15 @@ pub fn update_profile(user: &User) -> Statement {
     )
 }
 
-/// Deletes the user and its accounts (`on delete cascade` would, but an imported database may not
-/// have its foreign keys); the caller deletes the sessions first.
+/// Deletes the user, its accounts (`on delete cascade` would, but an imported database may not
+/// have its foreign keys) and its API keys (which have no foreign key); the caller deletes the
+/// sessions first.
 pub fn delete(user_id: &str) -> Vec<Statement> {
     vec![
+        Statement::new(
+            r#"delete from "apikey" where "referenceId" = ?1"#,
+            vec![user_id.into()],
+        ),
         Statement::new(
             r#"delete from "account" where "userId" = ?1"#,
             vec![user_id.into()],

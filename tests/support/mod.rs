@@ -67,6 +67,14 @@ impl Sqlite {
             .expect("count query")
     }
 
+    /// The first column of the first row, as text (`None` for null).
+    pub fn text(&self, sql: &str) -> Option<String> {
+        self.0
+            .borrow()
+            .query_row(sql, [], |r| r.get(0))
+            .expect("text query")
+    }
+
     pub fn exec(&self, sql: &str) {
         self.0.borrow().execute_batch(sql).expect("exec");
     }

@@ -23,11 +23,21 @@ const SESSION_AND_USER: Shape = Shape::Object(&[
 const SUCCESS: Shape = Shape::Object(&[Prop::req("success", Shape::True)]);
 
 /// An admin endpoint: the caller's session is read from D1 (never the cache), as better-auth's
-/// admin middleware does; each handler then checks the caller's permission.
+/// admin middleware does, and an API key may stand for it (its permissions then narrow the
+/// admin's); each handler then checks the caller's permission.
 const fn admin(endpoint: Endpoint) -> Endpoint {
     Endpoint {
         requires: Requires::Session(Source::Durable),
+        accepts_credential: true,
         ..endpoint
+    }
+}
+
+/// An admin endpoint that opens or closes sessions in the browser: a real session only.
+const fn admin_in_browser(endpoint: Endpoint) -> Endpoint {
+    Endpoint {
+        accepts_credential: false,
+        ..admin(endpoint)
     }
 }
 
@@ -36,6 +46,7 @@ pub const FEATURE: Feature = Feature {
     about: "better-auth's admin plugin: roles (`ADMIN_ROLES` hold the admin permissions, `ADMIN_ROLE_PERMISSIONS` defines more, `ADMIN_USER_IDS` pass every check), bans, and managing other users and their sessions.",
     schemas: &[],
     migrations: &["0007_admin.sql", "0008_user_listing_index.sql"],
+    credential: None,
     endpoints: &[
         admin(Endpoint {
             summary: "Create a user (with a credential account when a password is given)",
@@ -192,7 +203,7 @@ pub const FEATURE: Feature = Feature {
             ],
             ..Endpoint::post("/admin/set-user-password", "setUserPassword", handler!(endpoints::set_user_password))
         }),
-        admin(Endpoint {
+        admin_in_browser(Endpoint {
             summary: "Sign in as the user for a while (`IMPERSONATION_SESSION_DURATION`); the admin's session waits in a cookie",
             body: Body::Object(&[USER_ID]),
             answers: &[Answer::json(SESSION_AND_USER)],
@@ -204,7 +215,7 @@ pub const FEATURE: Feature = Feature {
             ],
             ..Endpoint::post("/admin/impersonate-user", "impersonateUser", handler!(endpoints::impersonate_user))
         }),
-        admin(Endpoint {
+        admin_in_browser(Endpoint {
             summary: "End the impersonation and return to the admin's own session",
             answers: &[Answer::json(SESSION_AND_USER)],
             uncoded: &[
@@ -217,6 +228,7 @@ pub const FEATURE: Feature = Feature {
             summary: "Whether the signed-in user holds the permissions asked",
             // Roles change under cached sessions: the answer reads the user from D1.
             requires: Requires::Session(Source::Durable),
+            accepts_credential: true,
             body: Body::Object(&[
                 Field::optional("permissions", Kind::Object, "`{resource: [action, …]}`, e.g. `{\"user\": [\"ban\"]}`"),
                 Field::optional("permission", Kind::Object, "The same (deprecated)"),

@@ -5,6 +5,7 @@
 
 use crate::config::{Config, ADMIN_STATEMENTS};
 use crate::error::{ApiError, Code};
+use crate::session::ActiveSession;
 use crate::storage::users::User;
 use serde_json::Value;
 
@@ -25,22 +26,11 @@ fn grants(config: &Config, role: &str, resource: &str, action: &str) -> bool {
 }
 
 /// A permission request: resources with the actions asked on each.
-pub type Requested = Vec<(String, Vec<String>)>;
+pub type Requested = crate::config::Grants;
 
 /// `{"user": ["ban"], …}` as a request; `None` when it is not that shape.
 pub fn parse_requested(value: &Value) -> Option<Requested> {
-    value
-        .as_object()?
-        .iter()
-        .map(|(resource, actions)| {
-            let actions = actions
-                .as_array()?
-                .iter()
-                .map(|a| a.as_str().map(str::to_string))
-                .collect::<Option<Vec<_>>>()?;
-            Some((resource.clone(), actions))
-        })
-        .collect()
+    crate::config::parse_grants(value)
 }
 
 /// better-auth's `hasPermission`: an `ADMIN_USER_IDS` user passes; otherwise one of the user's
@@ -66,16 +56,44 @@ pub fn has_permission(
     })
 }
 
-/// The 403 with `denied` unless `user` may do `action` on `resource`.
+/// Whether the session may do everything `requested` asks: its user must, and so must the API key
+/// standing for the session when it names permissions (a key narrows its user's rights).
+pub fn session_has_permission(
+    config: &Config,
+    session: &ActiveSession,
+    requested: &Requested,
+) -> bool {
+    let user = &session.user;
+    let key_allows = match session
+        .api_key
+        .as_ref()
+        .and_then(|k| k.permissions.as_ref())
+    {
+        Some(granted) => crate::config::grants_allow(granted, requested),
+        None => true,
+    };
+    key_allows && has_permission(config, &user.id, user.role.as_deref(), requested)
+}
+
+/// Whether the user is an admin: named in `ADMIN_USER_IDS`, or holding one of `ADMIN_ROLES`.
+pub fn is_admin(config: &Config, user: &User) -> bool {
+    let roles = user.role.as_deref().unwrap_or(&config.admin.default_role);
+    config.admin.user_ids.contains(&user.id)
+        || roles
+            .split(',')
+            .any(|r| config.admin.admin_roles.iter().any(|a| a == r.trim()))
+}
+
+/// The 403 with `denied` unless the session may do `action` on `resource`.
 pub fn require(
     config: &Config,
-    user: &User,
+    session: &ActiveSession,
     resource: &str,
     action: &str,
     denied: Code,
 ) -> Result<(), ApiError> {
-    let requested = [(resource.to_string(), vec![action.to_string()])];
-    if has_permission(config, &user.id, user.role.as_deref(), &requested) {
+    let requested = vec![(resource.to_string(), vec![action.to_string()])];
+    if session_has_permission(config, session, &requested) {
         Ok(())
     } else {
         Err(ApiError::new(403, denied))

@@ -31,6 +31,7 @@ const STATUS: Shape = Shape::Object(&[Prop::req("status", Shape::Boolean)]);
 
 pub const FEATURE: Feature = Feature {
     migrations: &[],
+    credential: None,
     name: "Email and password",
     about: "Sign-up, sign-in and the password reset flow (better-auth's `emailAndPassword`).",
     schemas: &[],

@@ -27,6 +27,7 @@ use crate::session::Source;
 
 pub const FEATURE: Feature = Feature {
     migrations: &["0002_jwks.sql"],
+    credential: None,
     name: "JWT",
     about: "Ed25519 JWTs for other backends, and the JWKS that verifies them (also at `/.well-known/jwks.json`, with a minimal `/.well-known/openid-configuration`).",
     schemas: &[(
@@ -52,6 +53,7 @@ pub const FEATURE: Feature = Feature {
         Endpoint {
             summary: "A JWT for the current session's user (EdDSA, `JWT_EXPIRATION_TIME`)",
             requires: Requires::Session(Source::Cache),
+            accepts_credential: true,
             answers: &[Answer::json(Shape::Object(&[Prop::req("token", Shape::String)]))],
             ..Endpoint::get("/token", "token", handler!(endpoints::token))
         },

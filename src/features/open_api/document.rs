@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::error::Code;
 use crate::kernel::catalogue::{
-    self, Answer, Body, Catalogue, Endpoint, Field, Kind, Media, Requires, Shape, Verb,
+    self, Answer, Body, Catalogue, Credential, Endpoint, Field, Kind, Media, Requires, Shape, Verb,
 };
 use serde_json::{json, Map, Value};
 
@@ -60,6 +60,7 @@ fn field_schema(config: &Config, field: &Field) -> Value {
         }),
         Kind::Boolean => json!({"type": "boolean"}),
         Kind::Object => json!({"type": "object"}),
+        Kind::Any => json!({}),
         Kind::Number => json!({"type": "number"}),
         Kind::StringList => {
             json!({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]})
@@ -141,9 +142,16 @@ fn success(answer: &Answer) -> Value {
 }
 
 /// Every error answer of an endpoint, by status: the kernel's and its own.
-fn errors(endpoint: &Endpoint) -> Vec<(u16, Vec<Option<Code>>)> {
+fn errors(endpoint: &Endpoint, credential: Option<Credential>) -> Vec<(u16, Vec<Option<Code>>)> {
     let mut by_status: Vec<(u16, Vec<Option<Code>>)> = Vec::new();
-    let own = endpoint.errors.iter().map(|(s, c)| (*s, Some(*c)));
+    let refusals = credential
+        .filter(|_| endpoint.accepts_credential)
+        .map_or(&[][..], |c| c.refusals);
+    let own = endpoint
+        .errors
+        .iter()
+        .chain(refusals)
+        .map(|(s, c)| (*s, Some(*c)));
     let off = endpoint.enabled_by.map(|_| (404, None));
     let uncoded = endpoint.uncoded.iter().map(|(s, _)| (*s, None));
     let all = endpoint.kernel_errors().into_iter().chain(own).chain(off);
@@ -200,17 +208,26 @@ fn error_response(endpoint: &Endpoint, status: u16, codes: &[Option<Code>]) -> V
     response
 }
 
-fn security(requires: Requires) -> Option<Value> {
-    match requires {
-        Requires::Nothing => None,
+fn security(endpoint: &Endpoint) -> Option<Value> {
+    let mut ways = match endpoint.requires {
+        Requires::Nothing => return None,
         Requires::Session(_) | Requires::FreshSession => {
-            Some(json!([{"sessionCookie": []}, {"bearerToken": []}]))
+            vec![json!({"sessionCookie": []}), json!({"bearerToken": []})]
         }
-        Requires::OperatorToken => Some(json!([{"reconcileToken": []}])),
+        Requires::OperatorToken => vec![json!({"reconcileToken": []})],
+    };
+    if endpoint.accepts_credential {
+        ways.push(json!({"credential": []}));
     }
+    Some(Value::Array(ways))
 }
 
-fn operation(config: &Config, feature: &str, endpoint: &Endpoint) -> Value {
+fn operation(
+    config: &Config,
+    feature: &str,
+    endpoint: &Endpoint,
+    credential: Option<Credential>,
+) -> Value {
     let mut op = json!({
         "operationId": endpoint.name,
         "summary": endpoint.summary,
@@ -235,11 +252,11 @@ fn operation(config: &Config, feature: &str, endpoint: &Endpoint) -> Value {
     for answer in endpoint.answers {
         responses.insert(answer.status.to_string(), success(answer));
     }
-    for (status, codes) in errors(endpoint) {
+    for (status, codes) in errors(endpoint, credential) {
         responses.insert(status.to_string(), error_response(endpoint, status, &codes));
     }
     op["responses"] = Value::Object(responses);
-    if let Some(security) = security(endpoint.requires) {
+    if let Some(security) = security(endpoint) {
         op["security"] = security;
     }
     if let Some(rule) = endpoint.rate {
@@ -250,6 +267,7 @@ fn operation(config: &Config, feature: &str, endpoint: &Endpoint) -> Value {
 
 /// The document for `catalogue`, served at `config`'s base URL.
 pub fn document(config: &Config, catalogue: Catalogue) -> Value {
+    let credential = catalogue.iter().find_map(|f| f.credential);
     let mut paths = Map::new();
     for feature in catalogue {
         for endpoint in feature.endpoints {
@@ -257,7 +275,7 @@ pub fn document(config: &Config, catalogue: Catalogue) -> Value {
                 .entry(openapi_path(endpoint.path))
                 .or_insert_with(|| json!({}));
             item[endpoint.verb.as_str().to_ascii_lowercase()] =
-                operation(config, feature.name, endpoint);
+                operation(config, feature.name, endpoint, credential);
         }
     }
     let mut schemas: Map<String, Value> = catalogue
@@ -270,10 +288,44 @@ pub fn document(config: &Config, catalogue: Catalogue) -> Value {
         json!({
             "type": "object",
             "description": "better-auth's error body",
-            "properties": {"message": {"type": "string"}, "code": {"type": "string"}},
+            "properties": {
+                "message": {"type": "string"},
+                "code": {"type": "string"},
+                "details": {"type": "object", "description": "More about the refusal, such as `tryAgainIn` (milliseconds)"},
+            },
             "required": ["message"],
         }),
     );
+    let mut security_schemes = json!({
+        "sessionCookie": {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": crate::kernel::cookies::name(config.secure_cookies(), crate::kernel::cookies::SESSION_TOKEN),
+            "description": "The signed session cookie set by sign-in and sign-up",
+        },
+        "bearerToken": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The session token (`token` in sign-in answers, or `set-auth-token`)",
+        },
+        "reconcileToken": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "x-reconcile-token",
+            "description": "The operator token, `RECONCILE_TOKEN`",
+        },
+    });
+    if let Some((feature, credential)) = catalogue
+        .iter()
+        .find_map(|f| f.credential.map(|c| (f.name, c)))
+    {
+        security_schemes["credential"] = json!({
+            "type": "apiKey",
+            "in": "header",
+            "name": credential.header,
+            "description": format!("Stands for its user's session where accepted ({feature})"),
+        });
+    }
     let tags: Vec<Value> = catalogue
         .iter()
         .map(|f| json!({"name": f.name, "description": f.about}))
@@ -290,25 +342,7 @@ pub fn document(config: &Config, catalogue: Catalogue) -> Value {
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {
-                "sessionCookie": {
-                    "type": "apiKey",
-                    "in": "cookie",
-                    "name": crate::kernel::cookies::name(config.secure_cookies(), crate::kernel::cookies::SESSION_TOKEN),
-                    "description": "The signed session cookie set by sign-in and sign-up",
-                },
-                "bearerToken": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "The session token (`token` in sign-in answers, or `set-auth-token`)",
-                },
-                "reconcileToken": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "x-reconcile-token",
-                    "description": "The operator token, `RECONCILE_TOKEN`",
-                },
-            },
+            "securitySchemes": security_schemes,
         },
     })
 }

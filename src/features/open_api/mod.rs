@@ -54,6 +54,7 @@ const SWITCH: Switch = Switch {
 
 pub const FEATURE: Feature = Feature {
     migrations: &[],
+    credential: None,
     name: "OpenAPI",
     about: "This contract, generated from the endpoint catalogue, and its reference page.",
     schemas: &[],

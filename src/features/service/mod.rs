@@ -48,6 +48,7 @@ async fn dev_mailbox(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
 
 pub const FEATURE: Feature = Feature {
     migrations: &[],
+    credential: None,
     name: "Service",
     about: "The health check, better-auth's error page, and the development mailbox.",
     schemas: &[],

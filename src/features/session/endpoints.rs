@@ -5,7 +5,7 @@ use crate::error::{ApiError, Code};
 use crate::kernel::context::Ctx;
 use crate::kernel::response::Reply;
 use crate::session::store as table;
-use crate::session::{self as sessions, Source};
+use crate::session::{self as sessions, ActiveSession, Source};
 
 use serde_json::{json, Value};
 
@@ -20,6 +20,10 @@ fn is_flag_set(ctx: &Ctx<'_>, name: &str) -> bool {
 }
 
 pub async fn get_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    // An API key stands for its user's session as it is: nothing to refresh, no cookie to set.
+    if let Some(session) = ctx.credential_session().await? {
+        return Ok(session_answer(ctx, &session).await);
+    }
     let Some(token) = ctx.presented_token() else {
         return Ok(no_store(Reply::null()));
     };
@@ -43,6 +47,11 @@ pub async fn get_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             }
         }
     }
+    Ok(session_answer(ctx, &session).await)
+}
+
+/// `{session, user}`, with a JWT for the user in `set-auth-jwt`.
+async fn session_answer(ctx: &Ctx<'_>, session: &ActiveSession) -> Reply {
     let body =
         json!({"session": sessions::json(&session.record, &session.token), "user": session.user});
     let mut reply = no_store(Reply::json(body));
@@ -57,7 +66,7 @@ pub async fn get_session(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             &format!("[jwt] no set-auth-jwt for get-session: {e}"),
         ),
     }
-    Ok(reply)
+    reply
 }
 
 pub async fn sign_out(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {

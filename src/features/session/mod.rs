@@ -13,6 +13,7 @@ const STATUS: Shape = Shape::Object(&[Prop::req("status", Shape::Boolean)]);
 
 pub const FEATURE: Feature = Feature {
     migrations: &[],
+    credential: None,
     name: "Sessions",
     about: "Reading the current session, signing out, and listing and revoking sessions. A session is presented as the signed `better-auth.session_token` cookie or as `Authorization: Bearer`.",
     schemas: &[(
@@ -41,6 +42,7 @@ pub const FEATURE: Feature = Feature {
                 Prop::req("user", Shape::Ref("User")),
             ])))],
             errors: &[(401, Code::FailedToGetSession)],
+            accepts_credential: true,
             ..Endpoint::get("/get-session", "getSession", handler!(endpoints::get_session))
         },
         Endpoint {

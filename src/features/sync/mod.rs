@@ -75,6 +75,7 @@ const fn operator(endpoint: Endpoint) -> Endpoint {
 
 pub const FEATURE: Feature = Feature {
     migrations: &["0003_sync_outbox.sql", "0006_sync_outbox_changed_at.sql"],
+    credential: None,
     name: "Sync and reconcile",
     about: "The operator's view of the downstream sync (payload-better-auth's shapes). Needs `x-reconcile-token` (`RECONCILE_TOKEN`); off while that or `PAYLOAD_SYNC_URL` is unset.",
     schemas: &[],

@@ -15,6 +15,7 @@ use crate::session::Source;
 
 pub const FEATURE: Feature = Feature {
     migrations: &[],
+    credential: None,
     name: "User",
     about: "The signed-in user's own profile, password, accounts and deletion.",
     schemas: &[
@@ -51,6 +52,7 @@ pub const FEATURE: Feature = Feature {
         Endpoint {
             summary: "Change the user's name or picture (not the email: see `change-email`)",
             requires: Requires::Session(Source::Cache),
+            accepts_credential: true,
             body: Body::Record(&[
                 Field::optional("name", Kind::Name, "Display name"),
                 Field::optional("image", Kind::String, "Picture URL, or `null` to remove it")

@@ -18,6 +18,7 @@ const STATUS: Shape = Shape::Object(&[Prop::req("status", Shape::Boolean)]);
 
 pub const FEATURE: Feature = Feature {
     migrations: &[],
+    credential: None,
     name: "Email verification",
     about: "Verification links, and changing the address (confirmed from the old address first when it is verified).",
     schemas: &[],

@@ -64,7 +64,7 @@ pub async fn create_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     if let Some(roles) = &roles {
         permissions::require(
             ctx.config,
-            &session.user,
+            &session,
             "user",
             "set-role",
             Code::NotAllowedToChangeUsersRole,
@@ -77,7 +77,7 @@ pub async fn create_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     {
         permissions::require(
             ctx.config,
-            &session.user,
+            &session,
             "user",
             "ban",
             Code::NotAllowedToBanUsers,
@@ -166,7 +166,7 @@ pub async fn update_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     if let Some(role) = data.get("role") {
         permissions::require(
             config,
-            &session.user,
+            &session,
             "user",
             "set-role",
             Code::NotAllowedToChangeUsersRole,
@@ -184,13 +184,7 @@ pub async fn update_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     }
     let bans = ["banned", "banReason", "banExpires"];
     if bans.iter().any(|k| data.contains_key(*k)) {
-        permissions::require(
-            config,
-            &session.user,
-            "user",
-            "ban",
-            Code::NotAllowedToBanUsers,
-        )?;
+        permissions::require(config, &session, "user", "ban", Code::NotAllowedToBanUsers)?;
         if data.get("banned") == Some(&Value::Bool(true)) && id == session.user.id {
             return Err(ApiError::new(400, Code::YouCannotBanYourself));
         }
@@ -198,7 +192,7 @@ pub async fn update_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     if data.contains_key("email") || data.contains_key("emailVerified") {
         permissions::require(
             config,
-            &session.user,
+            &session,
             "user",
             "set-email",
             Code::NotAllowedToSetUsersEmail,

@@ -31,7 +31,7 @@ pub(super) fn admin(
     denied: Code,
 ) -> Result<ActiveSession, ApiError> {
     let session = ctx.signed_in()?;
-    permissions::require(ctx.config, &session.user, resource, action, denied)?;
+    permissions::require(ctx.config, &session, resource, action, denied)?;
     Ok(session)
 }
 

@@ -2,7 +2,7 @@
 
 use super::{admin, target, user_id};
 use crate::error::{ApiError, Code};
-use crate::features::admin::permissions::{self, has_permission, parse_requested};
+use crate::features::admin::permissions::{self, parse_requested, session_has_permission};
 use crate::kernel::context::Ctx;
 use crate::kernel::response::Reply;
 use crate::session::{self as sessions, Source};
@@ -23,15 +23,10 @@ pub async fn impersonate_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let id = user_id(ctx)?;
     let user = target(ctx, &id).await?;
     let config = ctx.config;
-    let target_roles = user.role.as_deref().unwrap_or(&config.admin.default_role);
-    let target_is_admin = target_roles
-        .split(',')
-        .any(|r| config.admin.admin_roles.iter().any(|a| a == r.trim()))
-        || config.admin.user_ids.contains(&user.id);
-    if target_is_admin {
+    if permissions::is_admin(config, &user) {
         permissions::require(
             config,
-            &session.user,
+            &session,
             "user",
             "impersonate-admins",
             Code::YouCannotImpersonateAdmins,
@@ -142,11 +137,6 @@ pub async fn has_permission_endpoint(ctx: &mut Ctx<'_>) -> Result<Reply, ApiErro
     };
     let session = ctx.signed_in()?;
     let requested = parse_requested(&asked).unwrap_or_default();
-    let granted = has_permission(
-        ctx.config,
-        &session.user.id,
-        session.user.role.as_deref(),
-        &requested,
-    );
+    let granted = session_has_permission(ctx.config, &session, &requested);
     Ok(Reply::json(json!({ "error": null, "success": granted })))
 }
