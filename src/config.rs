@@ -74,6 +74,9 @@ pub struct SyncConfig {
     /// Largest request body; a round's events go out in as many requests as that takes.
     pub batch_bytes: usize,
     pub reconcile: ReconcileConfig,
+    /// `SYNC_PROTOCOL`: the protocol version spoken (docs/sync-protocol.md): 2 sends the user's
+    /// role and ban; 1 for receivers that refuse fields they do not know.
+    pub protocol: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -566,6 +569,7 @@ impl Config {
                         on_boot: flag("RECONCILE_ON_BOOT", true)?,
                         prune: flag("RECONCILE_PRUNE", false)?,
                     },
+                    protocol: number("SYNC_PROTOCOL", 2, 1, 2)? as u8,
                 })
             }
         };

@@ -575,3 +575,84 @@ fn a_round_goes_out_in_requests_of_at_most_the_byte_cap_within_the_budget() {
     cron(&t);
     assert!(outbox_rows(&t).is_empty());
 }
+
+/// An admin (promoted as `npm run admin -- promote` does) and a user, both synced already.
+fn admin_and_user(t: &TestApp) -> (Client<'_>, String) {
+    let mut admin = t.client();
+    admin.sign_up("boss@example.com", PASSWORD);
+    t.sql
+        .exec(r#"update "user" set "role" = 'admin' where "email" = 'boss@example.com'"#);
+    let id = t.client().sign_up("worker@example.com", PASSWORD).json()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cron(&t);
+    t.outbound.requests.borrow_mut().clear();
+    (admin, id)
+}
+
+fn last_upsert_of(t: &TestApp, id: &str) -> serde_json::Value {
+    t.outbound
+        .events()
+        .into_iter()
+        .filter(|e| e["type"] == "user.upsert" && e["user"]["id"] == id)
+        .last()
+        .unwrap_or_else(|| panic!("no upsert of {id}"))
+}
+
+#[test]
+fn protocol_2_tells_the_receiver_each_role_and_ban_an_admin_sets() {
+    let t = sync_app(&[]);
+    let (mut admin, id) = admin_and_user(&t);
+    let role = admin.post(
+        "/api/auth/admin/set-role",
+        json!({"userId": id, "role": ["editor", "viewer"]}),
+    );
+    assert_eq!(role.status(), 200);
+    cron(&t);
+    let event = last_upsert_of(&t, &id);
+    assert_eq!(event["user"]["role"], "editor,viewer");
+    assert_eq!(event["user"]["banned"], false);
+    let requests = t.outbound.requests.borrow().clone();
+    assert_eq!(header(&requests[0].1, "x-ba-sync-protocol"), "2");
+
+    admin.post("/api/auth/admin/ban-user", json!({"userId": id}));
+    cron(&t);
+    assert_eq!(last_upsert_of(&t, &id)["user"]["banned"], true);
+    admin.post("/api/auth/admin/unban-user", json!({"userId": id}));
+    cron(&t);
+    assert_eq!(last_upsert_of(&t, &id)["user"]["banned"], false);
+}
+
+#[test]
+fn protocol_1_sends_the_record_as_it_always_was() {
+    let t = sync_app(&[("SYNC_PROTOCOL", "1")]);
+    let (mut admin, id) = admin_and_user(&t);
+    admin.post("/api/auth/admin/ban-user", json!({"userId": id}));
+    cron(&t);
+    let user = &last_upsert_of(&t, &id)["user"];
+    let mut fields: Vec<&str> = user
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "createdAt",
+            "email",
+            "emailVerified",
+            "id",
+            "image",
+            "name",
+            "updatedAt"
+        ]
+    );
+    let requests = t.outbound.requests.borrow().clone();
+    assert!(requests[0]
+        .1
+        .iter()
+        .all(|(k, _)| *k != "x-ba-sync-protocol"));
+}

@@ -9,7 +9,7 @@ const payload = await getPayload({ config });
 
 async function state() {
   const all = (collection) => payload.find({ collection, limit: 0, pagination: false, depth: 0, overrideAccess: true }).then((r) => r.docs);
-  const users = (await all("users")).map((u) => ({ id: u.externalId, email: u.email, name: u.name, version: u.baSyncVersion }));
+  const users = (await all("users")).map((u) => ({ id: u.externalId, email: u.email, name: u.name, role: u.role ?? null, banned: Boolean(u.banned), version: u.baSyncVersion }));
   const tombstones = (await all("ba_sync_tombstones")).map((t) => ({ id: t.baUserId, version: t.version }));
   return { users, tombstones };
 }

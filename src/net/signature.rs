@@ -162,6 +162,27 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_protocol_2_request_holds() {
+        let body = br#"{"events":[{"type":"user.upsert","eventId":"evt_03","version":3,"occurredAt":"2026-01-02T00:00:00.000Z","user":{"id":"u_2","name":"Ada","email":"ada@example.com","emailVerified":true,"image":null,"createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-02T00:00:00.000Z","role":"admin,editor","banned":false},"accounts":[{"id":"acc_2","providerId":"credential","accountId":"u_2"}]}]}"#;
+        let delivery = Signed {
+            timestamp: 1_767_312_000,
+            nonce: "cHJvdG9jb2wtMi1ub25jZQ",
+            request_id: "dlv_02",
+            method: "POST",
+            path: "/cms/api/ba-sync/events",
+            body,
+        };
+        assert_eq!(
+            sha256_hex(body),
+            "91cda23e217c302434ff54cabe3d8d43e2a9ad295df226bc3a31647c5d6be136"
+        );
+        assert_eq!(
+            delivery.header(&[SECRET]),
+            "v1=c3485dfc244571fac8d09762a4f1072c8305980bc3fecc751084653db101d92c"
+        );
+    }
+
+    #[test]
     fn signatures_verify_within_the_window_with_any_accepted_secret() {
         let s = vector();
         let header = s.header(&[SECRET]);

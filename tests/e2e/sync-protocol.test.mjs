@@ -48,3 +48,19 @@ test("the documented whole request verifies exactly as sent", () => {
   assert.equal(check("/cms/api/ba-sync/events"), true);
   assert.equal(check("/api/ba-sync/events"), false, "the path signed is the one requested");
 });
+
+test("the documented protocol 2 delivery verifies exactly as sent", () => {
+  const body = Buffer.from('{"events":[{"type":"user.upsert","eventId":"evt_03","version":3,"occurredAt":"2026-01-02T00:00:00.000Z","user":{"id":"u_2","name":"Ada","email":"ada@example.com","emailVerified":true,"image":null,"createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-02T00:00:00.000Z","role":"admin,editor","banned":false},"accounts":[{"id":"acc_2","providerId":"credential","accountId":"u_2"}]}]}');
+  const headers = {
+    "content-type": "application/json",
+    "x-ba-sync-id": "dlv_02",
+    "x-ba-sync-timestamp": "1767312000",
+    "x-ba-sync-nonce": "cHJvdG9jb2wtMi1ub25jZQ",
+    "x-ba-sync-key-id": "1",
+    "x-ba-sync-signature": "v1=c3485dfc244571fac8d09762a4f1072c8305980bc3fecc751084653db101d92c",
+    "x-ba-sync-protocol": "2",
+  };
+  const check = (bytes) => verifyRequest({ headers, method: "POST", path: "/cms/api/ba-sync/events", body: bytes, secrets: [SECRET], nowSeconds: 1767312000 }).ok;
+  assert.equal(check(body), true);
+  assert.equal(check(Buffer.from(body.toString().replace('"banned":false', '"banned":true'))), false, "the ban is signed with the rest");
+});

@@ -318,3 +318,25 @@ test("a reconcile pages through 5,000 receiver-only users within each run's budg
   assert.ok(status.receiverOnlyUsers >= 5_000, JSON.stringify(status));
   for (let i = 0; i < 5_000; i++) receiver.forget(`zz-orphan-${String(i).padStart(5, "0")}`);
 });
+
+test("protocol 2: the receiver sees the roles and the ban an admin sets", async () => {
+  resetFaults();
+  const admin = await signUp("sync-admin");
+  const promoted = spawnSync("bash", ["scripts/admin.sh", "promote", admin.email, "--persist-to", `${process.env.TEST_STATE}/data`], {
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_LOG: "error" },
+  });
+  assert.equal(promoted.status, 0, promoted.stderr);
+  const { id } = await signUp("sync-managed");
+  await eventually(() => receiver.user(id), "the user at the receiver");
+  assert.equal(receiver.access(id).banned, 0);
+  const seen = receiver.seen.length;
+  const role = await call("/admin/set-role", { method: "POST", body: { userId: id, role: ["editor", "viewer"] }, jar: admin.jar });
+  assert.equal(role.status, 200, role.text);
+  await eventually(() => receiver.access(id)?.role === "editor,viewer", "the roles at the receiver");
+  assert.equal(receiver.seen.slice(seen).at(-1).headers["x-ba-sync-protocol"], "2");
+  await call("/admin/ban-user", { method: "POST", body: { userId: id, banReason: "spam" }, jar: admin.jar });
+  await eventually(() => receiver.access(id)?.banned === 1, "the ban at the receiver");
+  await call("/admin/unban-user", { method: "POST", body: { userId: id }, jar: admin.jar });
+  await eventually(() => receiver.access(id)?.banned === 0, "the unban at the receiver");
+});

@@ -10,6 +10,10 @@ export const baSyncUserFields = [
   { name: "name", type: "text" },
   { name: "emailVerified", type: "checkbox", defaultValue: false },
   { name: "image", type: "text" },
+  // Protocol 2: better-auth's roles (comma-separated) and ban, for access rules such as
+  // `({ req }) => Boolean(req.user) && !req.user.banned`.
+  { name: "role", type: "text" },
+  { name: "banned", type: "checkbox", defaultValue: false },
   { name: "baSyncVersion", type: "number", required: true },
 ];
 

@@ -43,6 +43,9 @@ async function applyEvent(payload, req, event) {
   if (event.type === "user.upsert") {
     const { email, name, emailVerified, image } = event.user;
     const data = { externalId: id, email, name, emailVerified: Boolean(emailVerified), image: image ?? null, baSyncVersion: event.version };
+    // Protocol 2 fields; a protocol 1 sender leaves what is stored alone.
+    if ("role" in event.user) data.role = event.user.role ?? null;
+    if ("banned" in event.user) data.banned = Boolean(event.user.banned);
     if (current) await payload.update({ collection: "users", id: current.id, data, ...write });
     else await payload.create({ collection: "users", data, ...write });
   } else {

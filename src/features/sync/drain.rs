@@ -318,8 +318,12 @@ impl Drain<'_> {
         let read = self
             .sql
             .run_batch(vec![
-                Statement::new(
-                    r#"select "id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt" from "user" where "id" in (select "value" from json_each(?1))"#,
+                Statement::composed(
+                    &[
+                        "select ",
+                        crate::storage::users::COLUMNS,
+                        r#" from "user" where "id" in (select "value" from json_each(?1))"#,
+                    ],
                     vec![ids_json.as_str().into()],
                 ),
                 Statement::new(
@@ -332,7 +336,7 @@ impl Drain<'_> {
         for row in read.first().map(|r| r.rows.clone()).unwrap_or_default() {
             let user: User = serde_json::from_value(Value::Object(row))
                 .map_err(|e| StorageError::Decode(e.to_string()))?;
-            users.insert(user.id.clone(), synced_record(&user));
+            users.insert(user.id.clone(), synced_record(&user, self.sync.protocol));
         }
         let mut accounts: HashMap<String, Vec<Value>> = HashMap::new();
         for a in read.get(1).map(|r| r.rows.clone()).unwrap_or_default() {
@@ -472,8 +476,8 @@ impl Drain<'_> {
 
 /// A user as the sync protocol sends it: the fields of protocol version 1 (the admin plugin's
 /// role and ban are not part of it).
-fn synced_record(user: &User) -> Value {
-    json!({
+fn synced_record(user: &User, protocol: u8) -> Value {
+    let mut record = json!({
         "id": user.id,
         "name": user.name,
         "email": user.email,
@@ -481,5 +485,11 @@ fn synced_record(user: &User) -> Value {
         "image": user.image,
         "createdAt": user.created_at,
         "updatedAt": user.updated_at,
-    })
+    });
+    // Protocol 2: the admin plugin's role (comma-separated roles) and ban, for access control.
+    if protocol >= 2 {
+        record["role"] = json!(user.role);
+        record["banned"] = json!(user.banned);
+    }
+    record
 }

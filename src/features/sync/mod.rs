@@ -28,8 +28,17 @@ pub fn signed_post(
         secrets: sync.secrets(),
         key_id: &sync.key_id,
     };
-    signed_post_to(&signer, &format!("{}{path}", sync.url), id, body, now)
+    let mut request = signed_post_to(&signer, &format!("{}{path}", sync.url), id, body, now)?;
+    if sync.protocol >= 2 {
+        request
+            .headers
+            .push((PROTOCOL_HEADER, sync.protocol.to_string()));
+    }
+    Ok(request)
 }
+
+/// The protocol version a request speaks, from 2 on (protocol 1 requests carry no such header).
+pub const PROTOCOL_HEADER: &str = "x-ba-sync-protocol";
 
 /// What a user change means for the downstream copy.
 pub enum SyncChange {

@@ -3,7 +3,7 @@
 // PAYLOAD_SYNC_URL at PAYLOAD_PORT.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -59,16 +59,31 @@ test("a user's life cycle in portcullis is mirrored in Payload", async () => {
   const up = await call("/sign-up/email", { method: "POST", body: { name: "In Payload", email, password: PASSWORD }, jar });
   const id = up.json.user.id;
   let s = await eventually((s) => s.users.some((u) => u.id === id), "the user in Payload");
-  assert.deepEqual(s.users.find((u) => u.id === id), { id, email, name: "In Payload", version: 1 });
+  assert.deepEqual(s.users.find((u) => u.id === id), { id, email, name: "In Payload", role: "user", banned: false, version: 1 });
 
   await call("/update-user", { method: "POST", body: { name: "Renamed in Payload" }, jar });
   s = await eventually((s) => s.users.find((u) => u.id === id)?.version === 2, "the rename in Payload");
   assert.equal(s.users.find((u) => u.id === id).name, "Renamed in Payload");
 
+  // An admin's role and ban reach Payload (sync protocol 2), for its access rules.
+  const admin = new Jar();
+  const adminEmail = uniqueEmail("payload-admin");
+  await call("/sign-up/email", { method: "POST", body: { name: "Payload Admin", email: adminEmail, password: PASSWORD }, jar: admin });
+  const promoted = spawnSync("bash", ["scripts/admin.sh", "promote", adminEmail, "--persist-to", `${process.env.TEST_STATE}/data`], { encoding: "utf8", env: { ...process.env, WRANGLER_LOG: "error" } });
+  assert.equal(promoted.status, 0, promoted.stderr);
+  assert.equal((await call("/admin/set-role", { method: "POST", body: { userId: id, role: ["user", "editor"] }, jar: admin })).status, 200);
+  s = await eventually((s) => s.users.find((u) => u.id === id)?.role === "user,editor", "the roles in Payload");
+  assert.equal((await call("/admin/ban-user", { method: "POST", body: { userId: id }, jar: admin })).status, 200);
+  s = await eventually((s) => s.users.find((u) => u.id === id)?.banned === true, "the ban in Payload");
+  await call("/admin/unban-user", { method: "POST", body: { userId: id }, jar: admin });
+  await eventually((s) => s.users.find((u) => u.id === id)?.banned === false, "the unban in Payload");
+
+  // The ban ended the user's sessions: sign in again to delete the account.
+  assert.equal((await call("/sign-in/email", { method: "POST", body: { email, password: PASSWORD }, jar })).status, 200);
   await call("/delete-user", { method: "POST", body: { password: PASSWORD }, jar });
   s = await eventually((s) => s.tombstones.some((t) => t.id === id), "the tombstone in Payload");
   assert.equal(s.users.find((u) => u.id === id), undefined);
-  assert.equal(s.tombstones.find((t) => t.id === id).version, 3);
+  assert.ok(s.tombstones.find((t) => t.id === id).version > 5, "the deletion outranks every change before it");
 });
 
 test("a full reconcile against Payload's manifest converges, and Payload's REST API cannot write users", async () => {

@@ -6,7 +6,7 @@ import { DatabaseSync } from "node:sqlite";
 import { verifyRequest } from "../../../examples/payload/ba-sync/verify.mjs";
 
 const SCHEMA = `
-  create table users (id text primary key, email text not null, name text, version integer not null);
+  create table users (id text primary key, email text not null, name text, version integer not null, role text, banned integer);
   create table tombstones (id text primary key, version integer not null);
   create table events (event_id text primary key);
   create table nonces (nonce text primary key, expires_at integer not null);
@@ -33,6 +33,9 @@ export function startReceiver({ port, secrets, basePath = "" }) {
     if (event.version <= current || event.version <= dead) return "stale";
     if (event.type === "user.upsert") {
       apply.run(id, event.user.email, event.user.name ?? null, event.version);
+      // Protocol 2 fields: kept as they were when a sender does not send them.
+      if ("role" in event.user) db.prepare("update users set role = ? where id = ?").run(event.user.role ?? null, id);
+      if ("banned" in event.user) db.prepare("update users set banned = ? where id = ?").run(event.user.banned ? 1 : 0, id);
     } else {
       db.prepare("delete from users where id = ?").run(id);
       db.prepare("insert into tombstones (id, version) values (?, ?) on conflict (id) do update set version = max(version, excluded.version)").run(id, event.version);
@@ -129,6 +132,8 @@ export function startReceiver({ port, secrets, basePath = "" }) {
         seen,
         users: () => db.prepare("select id, email, name, version from users order by id").all(),
         user: (id) => db.prepare("select id, email, name, version from users where id = ?").get(id),
+        /** What protocol 2 tells the receiver about a user's roles and ban. */
+        access: (id) => db.prepare("select role, banned from users where id = ?").get(id),
         tombstone: (id) => db.prepare("select version from tombstones where id = ?").get(id),
         /** Changes the receiver's copy behind portcullis' back (data loss, stray rows). */
         forget: (id) => db.prepare("delete from users where id = ?").run(id),
