@@ -586,7 +586,7 @@ fn admin_and_user(t: &TestApp) -> (Client<'_>, String) {
         .as_str()
         .unwrap()
         .to_string();
-    cron(&t);
+    cron(t);
     t.outbound.requests.borrow_mut().clear();
     (admin, id)
 }
