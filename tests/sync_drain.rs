@@ -595,8 +595,8 @@ fn last_upsert_of(t: &TestApp, id: &str) -> serde_json::Value {
     t.outbound
         .events()
         .into_iter()
-        .filter(|e| e["type"] == "user.upsert" && e["user"]["id"] == id)
-        .last()
+        .rev()
+        .find(|e| e["type"] == "user.upsert" && e["user"]["id"] == id)
         .unwrap_or_else(|| panic!("no upsert of {id}"))
 }
 
