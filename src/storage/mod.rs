@@ -104,6 +104,23 @@ impl Statement {
     }
 }
 
+/// The parameters of an update that sets only the columns given, written as
+/// `"column" = case when ?flag then ?value else "column" end`: the row's id, a (given, value) pair
+/// per column in the statement's order, then `updatedAt`.
+pub fn optional_sets(
+    id: &str,
+    values: impl IntoIterator<Item = Option<Value>>,
+    now_iso: &str,
+) -> Vec<Value> {
+    let mut params: Vec<Value> = vec![id.into()];
+    for value in values {
+        params.push(value.is_some().into());
+        params.push(value.unwrap_or(Value::Null));
+    }
+    params.push(now_iso.into());
+    params
+}
+
 /// A result row: column name to JSON value (text, number or null).
 pub type Row = serde_json::Map<String, serde_json::Value>;
 

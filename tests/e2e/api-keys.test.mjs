@@ -15,8 +15,8 @@ import { apiKeyClient } from "@better-auth/api-key/client";
 import { API, BASE, Jar, freshIp, uniqueEmail } from "./helpers.mjs";
 
 const PASSWORD = "correct horse battery";
-// wrangler run from here writes no log of its own (the server's log path is in WRANGLER_LOG).
-const quietWrangler = { ...process.env, WRANGLER_LOG: "error" };
+// wrangler run from here logs at its default level (the server's log path is in WRANGLER_LOG).
+const quietWrangler = { ...process.env, WRANGLER_LOG: "log" };
 
 function client() {
   const jar = new Jar();

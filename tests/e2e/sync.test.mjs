@@ -324,7 +324,7 @@ test("protocol 2: the receiver sees the roles and the ban an admin sets", async 
   const admin = await signUp("sync-admin");
   const promoted = spawnSync("bash", ["scripts/admin.sh", "promote", admin.email, "--persist-to", `${process.env.TEST_STATE}/data`], {
     encoding: "utf8",
-    env: { ...process.env, WRANGLER_LOG: "error" },
+    env: { ...process.env, WRANGLER_LOG: "log" },
   });
   assert.equal(promoted.status, 0, promoted.stderr);
   const { id } = await signUp("sync-managed");

@@ -49,16 +49,17 @@ pub const UPDATABLE: [&str; 8] = [
 
 /// Sets the given fields (`Some`: set to this value, `None`: left alone), in [`UPDATABLE`] order.
 pub fn update(user_id: &str, values: [Option<Value>; 8], now_iso: &str) -> Statement {
-    let mut params: Vec<crate::storage::Value> = vec![user_id.into()];
-    for value in values {
-        params.push(value.is_some().into());
-        params.push(match value {
-            Some(Value::Bool(b)) => b.into(),
-            Some(Value::String(s)) => s.into(),
-            _ => crate::storage::Value::Null,
-        });
-    }
-    params.push(now_iso.into());
+    let params = crate::storage::optional_sets(
+        user_id,
+        values.map(|value| {
+            value.map(|v| match v {
+                Value::Bool(b) => b.into(),
+                Value::String(s) => s.into(),
+                _ => crate::storage::Value::Null,
+            })
+        }),
+        now_iso,
+    );
     Statement::new(
         r#"update "user" set
             "name" = case when ?2 then ?3 else "name" end,

@@ -320,12 +320,7 @@ pub const UPDATABLE: [&str; 11] = [
 
 /// Sets the given fields (`Some`: to this value, `None`: left alone), in [`UPDATABLE`] order.
 pub fn update(id: &str, values: [Option<Value>; 11], now_iso: &str) -> Statement {
-    let mut params: Vec<Value> = vec![id.into()];
-    for value in values {
-        params.push(value.is_some().into());
-        params.push(value.unwrap_or(Value::Null));
-    }
-    params.push(now_iso.into());
+    let params = crate::storage::optional_sets(id, values, now_iso);
     Statement::new(
         r#"update "apikey" set
             "name" = case when ?2 then ?3 else "name" end,

@@ -69,7 +69,7 @@ test("a user's life cycle in portcullis is mirrored in Payload", async () => {
   const admin = new Jar();
   const adminEmail = uniqueEmail("payload-admin");
   await call("/sign-up/email", { method: "POST", body: { name: "Payload Admin", email: adminEmail, password: PASSWORD }, jar: admin });
-  const promoted = spawnSync("bash", ["scripts/admin.sh", "promote", adminEmail, "--persist-to", `${process.env.TEST_STATE}/data`], { encoding: "utf8", env: { ...process.env, WRANGLER_LOG: "error" } });
+  const promoted = spawnSync("bash", ["scripts/admin.sh", "promote", adminEmail, "--persist-to", `${process.env.TEST_STATE}/data`], { encoding: "utf8", env: { ...process.env, WRANGLER_LOG: "log" } });
   assert.equal(promoted.status, 0, promoted.stderr);
   assert.equal((await call("/admin/set-role", { method: "POST", body: { userId: id, role: ["user", "editor"] }, jar: admin })).status, 200);
   s = await eventually((s) => s.users.find((u) => u.id === id)?.role === "user,editor", "the roles in Payload");
