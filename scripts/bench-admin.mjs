@@ -1,5 +1,6 @@
-// Times the admin's user listing against the running wrangler dev (seeded by bench-admin.sh),
-// interleaved with the /api/auth/ok floor, and prints medians and ratios.
+// Times the admin's user listing against the running wrangler dev (seeded by bench-admin.sh), and
+// a session read standing on an API key beside one standing on a session token, interleaved with
+// the /api/auth/ok floor, and prints medians and ratios.
 import { execFileSync } from "node:child_process";
 
 const users = Number(process.argv[2]);
@@ -11,6 +12,9 @@ const up = await fetch(`${api}/sign-up/email`, { method: "POST", headers, body: 
 const token = up.headers.get("set-auth-token");
 execFileSync("bash", ["scripts/admin.sh", "promote", email, "--persist-to", `${process.env.TEST_STATE}/data`], { stdio: "ignore" });
 const auth = { authorization: `Bearer ${token}` };
+// An admin may lift a key's rate limit (better-auth's server-only field), so every use counts.
+const made = await fetch(`${api}/api-key/create`, { method: "POST", headers: { ...headers, ...auth }, body: JSON.stringify({ name: "bench", rateLimitEnabled: false }) });
+const { key } = await made.json();
 
 const queries = [
   ["GET /ok (floor)", `${api}/ok`, {}],
@@ -19,6 +23,8 @@ const queries = [
   ["name contains search", `${api}/admin/list-users?searchValue=ench%2099999&searchField=name`, auth],
   ["role filter (2% of users)", `${api}/admin/list-users?filterField=role&filterValue=admin&limit=100`, auth],
   ["page 500, sorted by email desc", `${api}/admin/list-users?sortBy=email&sortDirection=desc&limit=100&offset=50000`, auth],
+  ["get-session, session token (KV)", `${api}/get-session`, auth],
+  ["get-session, x-api-key (D1, counted)", `${api}/get-session`, { "x-api-key": key }],
 ];
 const samples = queries.map(() => []);
 for (let i = 0; i < 23; i++) {
@@ -32,7 +38,7 @@ for (let i = 0; i < 23; i++) {
 }
 const median = (s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)];
 const floor = median(samples[0]);
-console.log(`list-users over ${users} users in local D1 (wrangler dev), medians of 20:`);
+console.log(`list-users over ${users} users in local D1 (wrangler dev), and session reads, medians of 20:`);
 for (const [j, [what]] of queries.entries()) {
   const ms = median(samples[j]);
   console.log(`${what.padEnd(34)} ${ms.toFixed(2).padStart(8)} ms   ${j === 0 ? "" : `${(ms / floor).toFixed(1)}x the /ok floor`}`);

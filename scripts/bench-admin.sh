@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run bench:admin`: the admin's user listing over USERS (default 100000) users in local D1
 # (wrangler dev), each query against the floor of GET /api/auth/ok in the same run: the default
-# page, an email prefix search, a name search, a role filter, and a page sorted by email.
+# page, an email prefix search, a name search, a role filter, and a page sorted by email; and
+# get-session standing on an API key beside one standing on a session token.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 . "$ROOT/scripts/wrangler-test-server.sh"

@@ -312,9 +312,9 @@ pub async fn delete(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     Ok(Reply::json(json!({ "success": true })))
 }
 
-/// A whole number from the query, at least 0.
+/// A whole number from the query, at least 0 (an empty value counts as none).
 fn query_count(ctx: &Ctx<'_>, name: &str) -> Result<Option<i64>, ApiError> {
-    match ctx.query(name) {
+    match ctx.query(name).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(text) => match text.trim().parse::<i64>() {
             Ok(n) if n >= 0 => Ok(Some(n)),
@@ -334,7 +334,7 @@ pub async fn list(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     }
     let limit = query_count(ctx, "limit")?;
     let offset = query_count(ctx, "offset")?;
-    let sort_column = match ctx.query("sortBy") {
+    let sort_column = match ctx.query("sortBy").filter(|v| !v.is_empty()) {
         None => r#""createdAt""#,
         Some(field) => store::SORTABLE
             .iter()
@@ -345,7 +345,7 @@ pub async fn list(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             })?,
     };
     let descending = match ctx.query("sortDirection") {
-        None | Some("asc") => false,
+        None | Some("asc") | Some("") => false,
         Some("desc") => true,
         Some(_) => {
             return Err(ApiError::validation(

@@ -209,6 +209,7 @@ pub const FEATURE: Feature = Feature {
                 Field::optional("offset", Kind::String, "Keys to skip"),
                 Field::optional("sortBy", Kind::String, "A key field (default `createdAt`)"),
                 Field::optional("sortDirection", Kind::String, "`asc` (default) or `desc`"),
+                Field::optional("organizationId", Kind::String, "Refused: organization-owned keys are not supported"),
             ],
             answers: &[Answer::json(Shape::Object(&[
                 Prop::req("apiKeys", Shape::Array(&Shape::Ref("ApiKey"))),
@@ -216,6 +217,7 @@ pub const FEATURE: Feature = Feature {
                 Prop::opt("limit", Shape::Integer),
                 Prop::opt("offset", Shape::Integer),
             ]))],
+            errors: &[(400, Code::ValidationError)],
             ..Endpoint::get("/api-key/list", "listApiKeys", handler!(endpoints::list))
         }),
         keys(Endpoint {
