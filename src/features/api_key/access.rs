@@ -12,7 +12,7 @@ use crate::kernel::context::Ctx;
 use crate::session::bans;
 use crate::session::store::SessionRecord;
 use crate::session::{ActiveSession, KeyGrant};
-use crate::storage::users::{self, User};
+use crate::storage::users::User;
 use crate::time::{to_iso, Millis, SECOND};
 use std::future::Future;
 use std::pin::Pin;
@@ -35,7 +35,8 @@ pub async fn use_key(
     now: Millis,
 ) -> Result<Used, ApiError> {
     let sql = drivers.sql.as_ref();
-    let Some(mut stored) = store::find_by_digest(sql, &key::digest(presented)).await? else {
+    let (stored, owner) = store::find_with_owner(sql, &key::digest(presented)).await?;
+    let Some(mut stored) = stored else {
         return Err(ApiError::new(401, Code::InvalidApiKey));
     };
     if stored.enabled == Some(false) {
@@ -51,7 +52,10 @@ pub async fn use_key(
             return Err(ApiError::new(401, Code::KeyNotFound));
         }
     }
-    let user = owner(config, drivers, &stored, now).await?;
+    // A key stops with its user: gone (an imported key that outlived it) or banned. A ban whose
+    // time has passed no longer stops it (it is lifted at the next sign-in).
+    let user = owner.ok_or_else(|| ApiError::new(401, Code::InvalidReferenceIdFromApiKey))?;
+    bans::admit(config, &user, now)?;
     for _ in 0..CLAIM_ATTEMPTS {
         let claimed = match usage::claim(&stored.usage(), config.api_keys.rate_limit_enabled, now) {
             Ok(claimed) => claimed,
@@ -62,10 +66,7 @@ pub async fn use_key(
             Err(Refusal::UsageExceeded) => return Err(ApiError::new(429, Code::UsageExceeded)),
             Err(Refusal::RateLimited { try_again_in }) => return Err(rate_limited(try_again_in)),
         };
-        if sql.execute(store::claim(&stored, &claimed, now)).await? == 1 {
-            let key = store::find_by_id(sql, &stored.id)
-                .await?
-                .ok_or_else(|| ApiError::new(401, Code::InvalidApiKey))?;
+        if let Some(key) = store::claim(sql, &stored, &claimed, now).await? {
             return Ok(Used { key, user });
         }
         // Another use counted first: read the counters again.
@@ -79,21 +80,6 @@ pub async fn use_key(
 fn rate_limited(try_again_in: Millis) -> ApiError {
     ApiError::new(429, Code::RateLimited)
         .with_details(serde_json::json!({ "tryAgainIn": try_again_in }))
-}
-
-/// The key's user, who must still exist and not be banned: a key stops with its user.
-async fn owner(
-    config: &Config,
-    drivers: &Drivers,
-    stored: &StoredKey,
-    now: Millis,
-) -> Result<User, ApiError> {
-    let user = users::find_by_id(drivers.sql.as_ref(), &stored.reference_id)
-        .await?
-        .ok_or_else(|| ApiError::new(401, Code::InvalidReferenceIdFromApiKey))?;
-    // A ban whose time has passed no longer stops the key (it is lifted at the next sign-in).
-    bans::admit(config, &user, now)?;
-    Ok(user)
 }
 
 /// The session an `x-api-key` stands for: its user's, with the key's id, no row behind it, and

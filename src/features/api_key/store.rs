@@ -3,6 +3,7 @@
 //! metadata as JSON text.
 
 use super::usage::{Claimed, Usage};
+use crate::storage::users::{self, User};
 use crate::storage::{dates, query_all, query_one, Row, Sql, Statement, StorageError, Value};
 use crate::time::{parse_iso, to_iso, Millis};
 use serde::{Deserialize, Deserializer};
@@ -170,7 +171,14 @@ impl StoredKey {
     }
 }
 
-const SELECT: &str = r#"select "id", "configId", "name", "start", "referenceId", "prefix", "key", "refillInterval", "refillAmount", "lastRefillAt", "enabled", "rateLimitEnabled", "rateLimitTimeWindow", "rateLimitMax", "requestCount", "remaining", "lastRequest", "expiresAt", "createdAt", "updatedAt", "permissions", "metadata" from "apikey" "#;
+/// The columns a [`StoredKey`] is read from.
+macro_rules! key_columns {
+    () => {
+        r#""id", "configId", "name", "start", "referenceId", "prefix", "key", "refillInterval", "refillAmount", "lastRefillAt", "enabled", "rateLimitEnabled", "rateLimitTimeWindow", "rateLimitMax", "requestCount", "remaining", "lastRequest", "expiresAt", "createdAt", "updatedAt", "permissions", "metadata""#
+    };
+}
+
+const SELECT: &str = concat!("select ", key_columns!(), r#" from "apikey" "#);
 
 async fn find(
     sql: &dyn Sql,
@@ -185,11 +193,35 @@ async fn find(
     row.map(decode).transpose()
 }
 
-pub async fn find_by_digest(
+/// The key with this digest and its owner, read in one D1 call.
+pub async fn find_with_owner(
     sql: &dyn Sql,
     digest: &str,
-) -> Result<Option<StoredKey>, StorageError> {
-    find(sql, r#"where "key" = ?1"#, digest).await
+) -> Result<(Option<StoredKey>, Option<User>), StorageError> {
+    let done = sql
+        .run_batch(vec![
+            Statement::composed(&[SELECT, r#"where "key" = ?1"#], vec![digest.into()]),
+            Statement::composed(
+                &[
+                    "select ",
+                    users::COLUMNS,
+                    r#" from "user" where "id" = (select "referenceId" from "apikey" where "key" = ?1 limit 1)"#,
+                ],
+                vec![digest.into()],
+            ),
+        ])
+        .await?;
+    let mut rows = done.into_iter().map(|d| d.rows.into_iter().next());
+    let key = rows.next().flatten().map(decode).transpose()?;
+    let owner = rows
+        .next()
+        .flatten()
+        .map(|row| {
+            serde_json::from_value(serde_json::Value::Object(row))
+                .map_err(|e| StorageError::Decode(e.to_string()))
+        })
+        .transpose()?;
+    Ok((key, owner))
 }
 
 pub async fn find_by_id(sql: &dyn Sql, id: &str) -> Result<Option<StoredKey>, StorageError> {
@@ -340,9 +372,25 @@ pub fn update(id: &str, values: [Option<Value>; 11], now_iso: &str) -> Statement
     )
 }
 
-/// Writes a use's counters if the row still holds the counters `key` was read with: of two uses
-/// racing on one key, one counts and the other reads again.
-pub fn claim(key: &StoredKey, claimed: &Claimed, now: Millis) -> Statement {
+/// Writes a use's counters if the row still holds the counters `key` was read with, and returns
+/// the row as written: of two uses racing on one key, one counts and the other reads again.
+pub async fn claim(
+    sql: &dyn Sql,
+    key: &StoredKey,
+    claimed: &Claimed,
+    now: Millis,
+) -> Result<Option<StoredKey>, StorageError> {
+    let done = sql
+        .run_batch(vec![claim_statement(key, claimed, now)])
+        .await?;
+    done.into_iter()
+        .next()
+        .and_then(|d| d.rows.into_iter().next())
+        .map(decode)
+        .transpose()
+}
+
+fn claim_statement(key: &StoredKey, claimed: &Claimed, now: Millis) -> Statement {
     let iso = |t: Option<Millis>| t.map(to_iso);
     let mut params: Vec<Value> = vec![
         key.id.as_str().into(),
@@ -354,8 +402,12 @@ pub fn claim(key: &StoredKey, claimed: &Claimed, now: Millis) -> Statement {
     ];
     params.extend(key.read_counters.iter().cloned());
     Statement::new(
-        r#"update "apikey" set "remaining" = ?2, "requestCount" = ?3, "lastRequest" = ?4, "lastRefillAt" = ?5, "updatedAt" = ?6
-           where "id" = ?1 and "remaining" is ?7 and "requestCount" is ?8 and "lastRequest" is ?9 and "lastRefillAt" is ?10"#,
+        concat!(
+            r#"update "apikey" set "remaining" = ?2, "requestCount" = ?3, "lastRequest" = ?4, "lastRefillAt" = ?5, "updatedAt" = ?6
+               where "id" = ?1 and "remaining" is ?7 and "requestCount" is ?8 and "lastRequest" is ?9 and "lastRefillAt" is ?10
+               returning "#,
+            key_columns!()
+        ),
         params,
     )
 }
