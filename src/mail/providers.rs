@@ -6,7 +6,7 @@ use super::{Delivery, Mailer, Message};
 use crate::config::MailerConfig;
 use crate::drivers::{Drivers, Level, Log};
 use crate::net::backoff::parse_retry_after;
-use crate::net::outbound::{Outbound, OutboundRequest, OutboundResponse};
+use crate::net::outbound::{Method, Outbound, OutboundRequest, OutboundResponse};
 use crate::net::signed_request::{signed_post_to, Signer};
 use crate::storage::Kv;
 use crate::time::Millis;
@@ -90,6 +90,7 @@ impl Mailer for Resend<'_> {
             "tags": [{"name": "kind", "value": message.kind.as_str().replace('-', "_")}],
         });
         let request = OutboundRequest {
+            method: Method::Post,
             url: self.url.to_string(),
             headers: vec![
                 ("content-type", "application/json".into()),
@@ -100,7 +101,7 @@ impl Mailer for Resend<'_> {
             body: body.to_string().into_bytes(),
             timeout_ms: TIMEOUT_MS,
         };
-        outcome(self.outbound.post(request).await)
+        outcome(self.outbound.send(request).await)
     }
 }
 
@@ -122,7 +123,7 @@ impl Mailer for Webhook<'_> {
             key_id: self.key_id,
         };
         match signed_post_to(&signer, self.url, &message.id, body, now) {
-            Ok(request) => outcome(self.outbound.post(request).await),
+            Ok(request) => outcome(self.outbound.send(request).await),
             Err(e) => Delivery::Retry {
                 reason: e.to_string(),
                 retry_after: None,

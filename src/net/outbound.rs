@@ -1,9 +1,17 @@
-//! The `Outbound` driver: one HTTP POST with a timeout (`fetch` on Workers).
+//! The `Outbound` driver: one HTTP request with a timeout (`fetch` on Workers), redirects not
+//! followed.
 
 use async_trait::async_trait;
 use thiserror::Error;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
 pub struct OutboundRequest {
+    pub method: Method,
     pub url: String,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
@@ -13,6 +21,8 @@ pub struct OutboundRequest {
 pub struct OutboundResponse {
     pub status: u16,
     pub retry_after: Option<String>,
+    /// `Cache-Control`, for answers worth keeping (a provider's keys).
+    pub cache_control: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -23,5 +33,5 @@ pub struct NoAnswer(pub String);
 
 #[async_trait(?Send)]
 pub trait Outbound {
-    async fn post(&self, request: OutboundRequest) -> Result<OutboundResponse, NoAnswer>;
+    async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, NoAnswer>;
 }

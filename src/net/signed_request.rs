@@ -1,7 +1,7 @@
 //! Building a signed protocol request (docs/sync-protocol.md): sync events and manifests, and the
 //! mail webhook, which uses the same scheme.
 
-use super::outbound::OutboundRequest;
+use super::outbound::{Method, OutboundRequest};
 use super::signature::{self, Signed};
 use crate::crypto::random::{self, RandomError};
 use crate::net::origin::Origin;
@@ -54,6 +54,7 @@ pub fn signed_post_to(
     };
     let signature = signed.header(&signer.secrets);
     Ok(OutboundRequest {
+        method: Method::Post,
         url: url.to_string(),
         headers: vec![
             ("content-type", "application/json".into()),

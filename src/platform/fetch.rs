@@ -27,17 +27,20 @@ fn no_answer(e: impl std::fmt::Display) -> NoAnswer {
 
 #[async_trait(?Send)]
 impl Outbound for WorkersFetch {
-    async fn post(&self, request: OutboundRequest) -> Result<OutboundResponse, NoAnswer> {
+    async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, NoAnswer> {
         let headers = Headers::new();
         for (name, value) in &request.headers {
             headers.set(name, value).map_err(no_answer)?;
         }
         let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_headers(headers)
-            .with_body(Some(
+        init.with_headers(headers)
+            .with_redirect(worker::RequestRedirect::Manual);
+        match request.method {
+            crate::net::outbound::Method::Get => init.with_method(Method::Get),
+            crate::net::outbound::Method::Post => init.with_method(Method::Post).with_body(Some(
                 js_sys::Uint8Array::from(request.body.as_slice()).into(),
-            ));
+            )),
+        };
         let req = Request::new_with_init(&request.url, &init).map_err(no_answer)?;
         let controller = AbortController::default();
         let signal = controller.signal();
@@ -51,10 +54,12 @@ impl Outbound for WorkersFetch {
             .await
             .map_err(no_answer)?;
         let retry_after = res.headers().get("retry-after").ok().flatten();
+        let cache_control = res.headers().get("cache-control").ok().flatten();
         let body = res.bytes().await.map_err(no_answer)?;
         Ok(OutboundResponse {
             status: res.status_code(),
             retry_after,
+            cache_control,
             body,
         })
     }

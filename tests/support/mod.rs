@@ -196,9 +196,35 @@ pub struct Scripted {
     /// How long each request takes: the test clock moves on by this much per request.
     pub latency: Rc<Cell<Millis>>,
     pub clock: Rc<Cell<Millis>>,
+    /// Other servers (identity providers) by URL prefix, answering before the sync receiver.
+    pub servers: Rc<RefCell<Vec<(String, Rc<Server>)>>>,
+}
+
+/// A server that answers requests whose URL starts with its prefix.
+pub type Server = dyn Fn(&OutboundRequest) -> OutboundResponse;
+
+/// A JSON answer from a scripted server.
+pub fn json_answer(status: u16, body: serde_json::Value) -> OutboundResponse {
+    OutboundResponse {
+        status,
+        retry_after: None,
+        cache_control: None,
+        body: body.to_string().into_bytes(),
+    }
 }
 
 impl Scripted {
+    /// Answers requests under `prefix` with `server`.
+    pub fn serve(
+        &self,
+        prefix: &str,
+        server: impl Fn(&OutboundRequest) -> OutboundResponse + 'static,
+    ) {
+        self.servers
+            .borrow_mut()
+            .push((prefix.to_string(), Rc::new(server)));
+    }
+
     pub fn then(&self, answer: Answer) {
         self.script.borrow_mut().push_back(answer);
     }
@@ -237,6 +263,7 @@ impl Scripted {
             .collect();
         let body = serde_json::json!({"users": page, "hasMore": in_range.len() > limit});
         OutboundResponse {
+            cache_control: None,
             status: 200,
             retry_after: None,
             body: body.to_string().into_bytes(),
@@ -255,8 +282,17 @@ impl Scripted {
 
 #[async_trait(?Send)]
 impl Outbound for Scripted {
-    async fn post(&self, request: OutboundRequest) -> Result<OutboundResponse, NoAnswer> {
+    async fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, NoAnswer> {
         self.clock.set(self.clock.get() + self.latency.get());
+        let server = self
+            .servers
+            .borrow()
+            .iter()
+            .find(|(prefix, _)| request.url.starts_with(prefix.as_str()))
+            .map(|(_, server)| server.clone());
+        if let Some(server) = server {
+            return Ok(server(&request));
+        }
         let body: serde_json::Value =
             serde_json::from_slice(&request.body).expect("the drain sends JSON");
         if request.url.ends_with("/api/ba-sync/manifest") {
@@ -291,6 +327,7 @@ impl Outbound for Scripted {
                 Ok(OutboundResponse {
                     status: 200,
                     retry_after: None,
+                    cache_control: None,
                     body: serde_json::json!({"results": results})
                         .to_string()
                         .into_bytes(),
@@ -299,6 +336,7 @@ impl Outbound for Scripted {
             Answer::Status(status, retry_after) => Ok(OutboundResponse {
                 status,
                 retry_after: retry_after.map(str::to_string),
+                cache_control: None,
                 body: Vec::new(),
             }),
             Answer::Silence => Err(NoAnswer("connection refused".into())),

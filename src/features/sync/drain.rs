@@ -419,7 +419,7 @@ impl Drain<'_> {
                 })
             }
         };
-        let response = match self.outbound.post(request).await {
+        let response = match self.outbound.send(request).await {
             Ok(r) => r,
             Err(e) => return all(&|| Outcome::Retry(e.to_string(), None, Trouble::Down)),
         };

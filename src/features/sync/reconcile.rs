@@ -216,7 +216,7 @@ impl Reconcile<'_> {
         report.spent += 1;
         let response = self
             .outbound
-            .post(request)
+            .send(request)
             .await
             .map_err(|e| ReconcileError::Manifest(e.to_string()))?;
         if !(200..300).contains(&response.status) {
