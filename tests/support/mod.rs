@@ -197,11 +197,12 @@ pub struct Scripted {
     pub latency: Rc<Cell<Millis>>,
     pub clock: Rc<Cell<Millis>>,
     /// Other servers (identity providers) by URL prefix, answering before the sync receiver.
-    pub servers: Rc<RefCell<Vec<(String, Rc<Server>)>>>,
+    pub servers: Rc<RefCell<Vec<Route>>>,
 }
 
 /// A server that answers requests whose URL starts with its prefix.
 pub type Server = dyn Fn(&OutboundRequest) -> OutboundResponse;
+pub type Route = (String, Rc<Server>);
 
 /// A JSON answer from a scripted server.
 pub fn json_answer(status: u16, body: serde_json::Value) -> OutboundResponse {
