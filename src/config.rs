@@ -14,11 +14,18 @@ pub enum ConfigError {
     WeakSecret,
     #[error("{name} is not valid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    #[error("{name} is not valid: {reason}")]
+    InvalidSetting { name: String, reason: String },
+    #[error("{0} is not set")]
+    MissingSetting(String),
     #[error("the rate-limiting binding {0} is missing: add [[ratelimits]] with that name to wrangler.toml (see README), or set RATE_LIMIT_ENABLED=false")]
     MissingBinding(String),
 }
 
 pub const MIN_SECRET_LEN: usize = 32;
+
+mod social;
+pub use social::{LinkingConfig, ProviderConfig, ProviderKind, SocialConfig};
 
 /// A value that never appears in `Debug` output or logs.
 #[derive(Clone)]
@@ -415,6 +422,7 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     pub admin: AdminConfig,
     pub api_keys: ApiKeyConfig,
+    pub social: SocialConfig,
 }
 
 impl Config {
@@ -732,6 +740,8 @@ impl Config {
             },
         };
 
+        let social = social::read(&get, &base_origin, &flag)?;
+
         let rate_limit = RateLimitConfig {
             enabled: flag("RATE_LIMIT_ENABLED", true)?,
             ip_headers: get("IP_ADDRESS_HEADERS")
@@ -772,6 +782,7 @@ impl Config {
             rate_limit,
             admin,
             api_keys,
+            social,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Cryptographic building blocks: random identifiers, HMAC signing, digests and password hashes.
 
 pub mod hmac;
+pub mod jws;
 pub mod password;
 pub mod random;
 pub mod symmetric;

@@ -8,6 +8,7 @@ pub mod jwt;
 pub mod open_api;
 pub mod service;
 pub mod session;
+pub mod social;
 pub mod sync;
 pub mod user;
 pub mod verification;
