@@ -100,6 +100,23 @@ codes! {
     NameRequired => "NAME_REQUIRED", "API Key name is required.";
     NoValuesToUpdate => "NO_VALUES_TO_UPDATE", "No values to update.";
     InvalidReferenceIdFromApiKey => "INVALID_REFERENCE_ID_FROM_API_KEY", "The reference id from the API key is invalid.";
+    ProviderNotFound => "PROVIDER_NOT_FOUND", "Provider not found";
+    IdTokenNotSupported => "ID_TOKEN_NOT_SUPPORTED", "id_token not supported";
+    FailedToGetUserInfo => "FAILED_TO_GET_USER_INFO", "Failed to get user info";
+    UserEmailNotFound => "USER_EMAIL_NOT_FOUND", "User email not found";
+    OauthLinkError => "OAUTH_LINK_ERROR", "account not linked";
+    SocialAccountAlreadyLinked => "SOCIAL_ACCOUNT_ALREADY_LINKED", "Social account already linked";
+    LinkingNotAllowed => "LINKING_NOT_ALLOWED", "Account not linked - linking not allowed";
+    LinkingDifferentEmailsNotAllowed => "LINKING_DIFFERENT_EMAILS_NOT_ALLOWED", "Account not linked - different emails not allowed";
+    FailedToUnlinkLastAccount => "FAILED_TO_UNLINK_LAST_ACCOUNT", "You can't unlink your last account";
+    AccountNotFound => "ACCOUNT_NOT_FOUND", "Account not found";
+    ProviderNotSupported => "PROVIDER_NOT_SUPPORTED", "Provider is not supported.";
+    TokenRefreshNotSupported => "TOKEN_REFRESH_NOT_SUPPORTED", "Provider does not support token refreshing.";
+    RefreshTokenNotFound => "REFRESH_TOKEN_NOT_FOUND", "Refresh token not found";
+    FailedToRefreshAccessToken => "FAILED_TO_REFRESH_ACCESS_TOKEN", "Failed to refresh access token";
+    FailedToGetAccessToken => "FAILED_TO_GET_ACCESS_TOKEN", "Failed to get a valid access token";
+    AccessTokenNotFound => "ACCESS_TOKEN_NOT_FOUND", "Access token not found";
+    ProviderNotConfigured => "PROVIDER_NOT_CONFIGURED", "Account is not associated with a configured social provider.";
     InternalServerError => "INTERNAL_SERVER_ERROR", "Internal Server Error";
     ServiceUnavailable => "SERVICE_UNAVAILABLE", "The service is temporarily unavailable";
 }

@@ -19,6 +19,7 @@ use crate::rate_limit::Rule;
 pub const CATALOGUE: Catalogue = &[
     &email_password::FEATURE,
     &session::FEATURE,
+    &social::FEATURE,
     &user::FEATURE,
     &verification::FEATURE,
     &admin::FEATURE,

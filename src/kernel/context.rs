@@ -265,10 +265,11 @@ impl<'a> Ctx<'a> {
             .and_then(|raw| cookies::verified_value(self.secret(), raw))
     }
 
-    /// Sets a signed cookie of ours that lives as long as the browser session.
-    pub fn set_signed_cookie(&mut self, short: &str, value: &str) {
+    /// Sets a signed cookie of ours that lives as long as the browser session, or `max_age`
+    /// seconds.
+    pub fn set_signed_cookie(&mut self, short: &str, value: &str, max_age: Option<i64>) {
         let signed = cookies::encode_uri_component(&sign_value(self.secret(), value));
-        self.push_cookie(short, &signed, None);
+        self.push_cookie(short, &signed, max_age);
     }
 
     pub fn expire_cookie(&mut self, short: &str) {

@@ -117,6 +117,11 @@ fn seconds(claims: &Map<String, Value>, name: &str) -> Option<Millis> {
         .map(|s| (s * 1000.0) as Millis)
 }
 
+/// The claims of a token this service verified when it stored it (for `account-info`).
+pub fn stored_claims(token: &str) -> Option<Map<String, Value>> {
+    split(token).ok().map(|parts| parts.claims)
+}
+
 /// The token's claims, once its signature and claims hold.
 pub fn verify(
     token: &str,

@@ -40,7 +40,11 @@ pub async fn impersonate_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         to_iso(ctx.now + config.admin.impersonation_session_duration * SECOND);
     sessions.store(&impersonation, &user, ctx.now).await?;
     let dont_remember = if ctx.has_dont_remember() { "true" } else { "" };
-    ctx.set_signed_cookie(ADMIN_SESSION, &format!("{}:{dont_remember}", session.token));
+    ctx.set_signed_cookie(
+        ADMIN_SESSION,
+        &format!("{}:{dont_remember}", session.token),
+        None,
+    );
     ctx.set_session_cookie(&impersonation.token, false);
     Ok(Reply::json(json!({
         "session": sessions::json(&impersonation.record, &impersonation.token),
