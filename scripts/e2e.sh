@@ -28,6 +28,17 @@ export MAIL_PORT=$(free_port)
 export MAIL_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')
 export MAIL_API_KEY="re_$(node -e 'process.stdout.write(require("crypto").randomBytes(16).toString("hex"))')"
 
+# Identity providers on loopback for tests/e2e/social.test.mjs: a real OpenID Provider (acme), one
+# that signs spoiled ID tokens (spoiler), and GitHub's API shapes.
+export OP_PORT=$(free_port) SPOILER_PORT=$(free_port) GITHUB_PORT=$(free_port)
+export OP_CLIENT_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("base64url"))')
+SOCIAL_VARS=(--var OIDC_PROVIDERS:acme,spoiler
+  --var "OIDC_ACME_DISCOVERY_URL:http://127.0.0.1:$OP_PORT/.well-known/openid-configuration" --var OIDC_ACME_CLIENT_ID:portcullis --var "OIDC_ACME_CLIENT_SECRET:$OP_CLIENT_SECRET"
+  --var "OIDC_SPOILER_DISCOVERY_URL:http://127.0.0.1:$SPOILER_PORT/.well-known/openid-configuration" --var OIDC_SPOILER_CLIENT_ID:portcullis --var OIDC_SPOILER_CLIENT_SECRET:spoiler-secret
+  --var GITHUB_CLIENT_ID:github-client --var GITHUB_CLIENT_SECRET:github-secret
+  --var "GITHUB_AUTHORIZATION_URL:http://127.0.0.1:$GITHUB_PORT/login/oauth/authorize" --var "GITHUB_TOKEN_URL:http://127.0.0.1:$GITHUB_PORT/login/oauth/access_token"
+  --var "GITHUB_USERINFO_URL:http://127.0.0.1:$GITHUB_PORT")
+
 run_suites() {
   local status=0
   node --test --test-concurrency=1 --test-reporter=spec "$@" || status=$?
@@ -37,7 +48,7 @@ run_suites() {
 
 start_test_server --var "PAYLOAD_SYNC_URL:http://127.0.0.1:$RECEIVER_PORT/cms" --var "BA_TO_PAYLOAD_SECRET:$SYNC_SECRET" --var "RECONCILE_TOKEN:$RECONCILE_TOKEN" \
   --var MAIL_PROVIDER:webhook --var "MAIL_WEBHOOK_URL:http://127.0.0.1:$MAIL_PORT/hooks/mail" --var "MAIL_WEBHOOK_SECRET:$MAIL_SECRET" \
-  --var SEND_VERIFICATION_ON_SIGN_UP:true
+  --var SEND_VERIFICATION_ON_SIGN_UP:true "${SOCIAL_VARS[@]}"
 run_suites "tests/e2e/*.test.mjs"
 stop_test_server
 
