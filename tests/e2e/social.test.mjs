@@ -191,3 +191,35 @@ test("an unknown provider answers PROVIDER_NOT_FOUND", async () => {
   assert.equal(res.status, 404);
   assert.equal(res.json.code, "PROVIDER_NOT_FOUND");
 });
+
+test("headless Chromium: an SPA on a trusted origin signs in with better-auth's signIn.social", async () => {
+  const { chromium } = await import("playwright-core");
+  const { createServer } = await import("node:http");
+  const { execFileSync } = await import("node:child_process");
+  const bundle = execFileSync(process.env.ESBUILD_BIN ?? "node_modules/.bin/esbuild", ["tests/e2e/social/spa.mjs", "--bundle", "--format=iife", "--log-level=error"], { encoding: "utf8" });
+  const origin = process.env.PAGE_ORIGIN;
+  const page = `<!doctype html><meta charset="utf-8"><title>SPA</title><p id="status">loaded</p><script src="/client.js"></script>
+<script>
+  window.client = createAuthClient({ baseURL: ${JSON.stringify(BASE)} });
+  if (location.pathname === "/signed-in") {
+    client.getSession().then(({ data }) => { document.getElementById("status").textContent = "signed in as " + (data && data.user.email); });
+  }
+</script>`;
+  const spa = createServer((req, res) => {
+    if (req.url === "/client.js") return res.writeHead(200, { "content-type": "text/javascript" }).end(bundle);
+    res.writeHead(200, { "content-type": "text/html" }).end(page);
+  });
+  await new Promise((resolve) => spa.listen(Number(new URL(origin).port), "127.0.0.1", resolve));
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"] });
+  try {
+    const tab = await (await browser.newContext()).newPage();
+    await tab.goto(`${origin}/`);
+    await tab.evaluate((callbackURL) => client.signIn.social({ provider: "acme", callbackURL, loginHint: "user-alice" }), `${origin}/signed-in`);
+    await tab.waitForURL(`${origin}/signed-in`, { timeout: 15_000 });
+    await tab.waitForFunction(() => document.getElementById("status").textContent.startsWith("signed in"), null, { timeout: 10_000 });
+    assert.equal(await tab.textContent("#status"), "signed in as alice@example.test");
+  } finally {
+    await browser.close();
+    await new Promise((r) => spa.close(r));
+  }
+});
