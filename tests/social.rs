@@ -689,3 +689,31 @@ fn github_users_with_a_private_unverified_primary_address_sign_up_unverified() {
         Some("/oops?error=invalid_code")
     );
 }
+
+/// `symmetricEncrypt({key: SECRET, data: "gho_sealed_by_better_auth"})`, run with better-auth
+/// 1.7.25's own code: an access token as better-auth stores it with `encryptOAuthTokens`.
+const SEALED_BY_BETTER_AUTH: &str = "2432b572c6e0e321b1f5e063fbb0f7a2dfc7e10be08c4faca19d459b0f784f092986579b37481286f9593efc234d26ed9b305557084c6643c6776b044265045b88";
+
+#[test]
+fn a_token_better_auth_sealed_is_given_back_in_clear() {
+    let t = app();
+    let mut c = t.client();
+    let id = c.sign_up("ada@example.com", PASSWORD).json()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.sql.exec(&format!(
+        r#"insert into "account" ("id","accountId","providerId","userId","accessToken","scope","createdAt","updatedAt") values ('gh-row','4242','github','{id}','{SEALED_BY_BETTER_AUTH}','read:user,user:email','2026-01-01T00:00:00.000Z','2026-01-01T00:00:00.000Z')"#
+    ));
+    let token = c.post("/api/auth/get-access-token", json!({"accountId": "gh-row"}));
+    assert_eq!(token.status(), 200, "{}", token.json());
+    assert_eq!(token.json()["accessToken"], "gho_sealed_by_better_auth");
+    assert_eq!(token.json()["scopes"], json!(["read:user", "user:email"]));
+    // A row stored before encryption was on reads as it is.
+    t.sql
+        .exec(r#"update "account" set "accessToken" = 'gho_plain' where "id" = 'gh-row'"#);
+    let token = c.post("/api/auth/get-access-token", json!({"accountId": "gh-row"}));
+    assert_eq!(token.json()["accessToken"], "gho_plain");
+    c.post("/api/auth/get-access-token", json!({"accountId": "nope"}))
+        .assert_error(400, "ACCOUNT_NOT_FOUND");
+}
