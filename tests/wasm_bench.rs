@@ -59,3 +59,33 @@ fn ed25519_timing() {
         r#"BENCH {{"where":"wasm (V8)","what":"Ed25519 verify","ms":{verify}}}"#
     ));
 }
+
+/// An identity provider's ID token checked end to end (signature and claims) for each algorithm
+/// accepted, against the HMAC floor above: what a social sign-in pays for its token in wasm.
+#[wasm_bindgen_test]
+fn id_token_timing() {
+    use portcullis::features::social::id_token::{verify, Expected};
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/id-tokens.json")).unwrap();
+    let issuers = [fixture["issuer"].as_str().unwrap().to_string()];
+    let keys = fixture["jwks"]["keys"].as_array().unwrap().clone();
+    let expected = Expected {
+        issuers: &issuers,
+        client_id: fixture["clientId"].as_str().unwrap(),
+        nonce: fixture["nonce"].as_str(),
+        now: fixture["now"].as_i64().unwrap() * 1000,
+        max_age: None,
+    };
+    for (name, what) in [
+        ("rs256", "ID token RS256 (2048-bit) verify"),
+        ("es256", "ID token ES256 verify"),
+        ("eddsa", "ID token EdDSA verify"),
+    ] {
+        let token = fixture["tokens"][name].as_str().unwrap();
+        assert!(verify(token, &keys, &expected).is_ok(), "{name}");
+        let ms = per_op_ms(200, || {
+            std::hint::black_box(verify(token, &keys, &expected)).ok();
+        });
+        console_log(&format!(r#"BENCH {{"where":"wasm (V8)","what":"{what}","ms":{ms}}}"#));
+    }
+}
