@@ -44,7 +44,9 @@ cargo test --target wasm32-unknown-unknown --test wasm_crypto
 echo "== wasm build"
 bash scripts/build.sh > /dev/null
 # Size budgets: wasm size drives cold starts. Raise them on purpose, never by accident.
-RAW_BUDGET=1750000 GZIP_BUDGET=600000
+# Raised from 1,750,000 / 600,000 for social sign-in: its flows (~70 KB gzip) and RS256/ES256
+# verification (the rsa and p256 crates, ~46 KB gzip); Workers accept 3 MB gzip on the Free plan.
+RAW_BUDGET=2000000 GZIP_BUDGET=720000
 raw=$(stat -c %s build/index_bg.wasm); gz=$(gzip -9 -c build/index_bg.wasm | wc -c)
 echo "build/index_bg.wasm: $raw bytes raw (budget $RAW_BUDGET), $gz bytes gzip -9 (budget $GZIP_BUDGET)"
 if [ "$raw" -gt "$RAW_BUDGET" ] || [ "$gz" -gt "$GZIP_BUDGET" ]; then
