@@ -86,6 +86,8 @@ fn id_token_timing() {
         let ms = per_op_ms(200, || {
             std::hint::black_box(verify(token, &keys, &expected)).ok();
         });
-        console_log(&format!(r#"BENCH {{"where":"wasm (V8)","what":"{what}","ms":{ms}}}"#));
+        console_log(&format!(
+            r#"BENCH {{"where":"wasm (V8)","what":"{what}","ms":{ms}}}"#
+        ));
     }
 }
