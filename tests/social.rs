@@ -35,6 +35,8 @@ struct Idp {
     /// Claims changed in the next ID token after the nonce is set (to spoil it).
     tamper: RefCell<Option<Value>>,
     token_requests: RefCell<Vec<HashMap<String, String>>>,
+    /// The paths of every GET (discovery, JWKS).
+    fetched: RefCell<Vec<String>>,
 }
 
 fn signing_key() -> ed25519_dalek::SigningKey {
@@ -61,6 +63,9 @@ fn serve_idp(t: &TestApp) -> Rc<Idp> {
     let served = idp.clone();
     t.outbound.serve(ISSUER, move |req: &OutboundRequest| {
         let path = req.url.strip_prefix(ISSUER).unwrap_or_default();
+        if req.method == Method::Get {
+            served.fetched.borrow_mut().push(path.to_string());
+        }
         match (req.method, path) {
             (Method::Get, "/.well-known/openid-configuration") => json_answer(200, json!({
                 "issuer": ISSUER,
@@ -716,4 +721,49 @@ fn a_token_better_auth_sealed_is_given_back_in_clear() {
     assert_eq!(token.json()["accessToken"], "gho_plain");
     c.post("/api/auth/get-access-token", json!({"accountId": "nope"}))
         .assert_error(400, "ACCOUNT_NOT_FOUND");
+}
+
+#[test]
+fn discovery_and_keys_are_fetched_once_and_keys_again_for_an_unknown_key_id() {
+    let t = app();
+    let idp = serve_idp(&t);
+    for n in 0..3 {
+        let res = sign_in_with_acme(
+            &t,
+            &idp,
+            &mut t.client(),
+            claims(
+                &format!("sub-{n}"),
+                &format!("u{n}@example.com"),
+                true,
+                now_s(&t),
+            ),
+        );
+        assert!(!res.header("location").unwrap().contains("error"));
+    }
+    let count = |path: &str| idp.fetched.borrow().iter().filter(|p| *p == path).count();
+    assert_eq!(count("/.well-known/openid-configuration"), 1);
+    assert_eq!(count("/jwks"), 1);
+    // A token naming a key the kept set lacks: the set is fetched again, at most once a minute.
+    *idp.tamper.borrow_mut() = Some(json!({}));
+    let mut unknown = claims("sub-x", "x@example.com", true, now_s(&t));
+    unknown["nonce"] = json!("n");
+    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "EdDSA", "kid": "rotated"}).to_string());
+    let rest = jwt(&unknown);
+    let rotated = format!("{header}.{}", rest.split_once('.').unwrap().1);
+    let handed = |t: &TestApp| {
+        t.client().post(
+            "/api/auth/sign-in/social",
+            json!({"provider": "acme", "idToken": {"token": rotated, "nonce": "n"}}),
+        )
+    };
+    handed(&t).assert_error(401, "INVALID_TOKEN");
+    assert_eq!(
+        count("/jwks"),
+        1,
+        "within a minute of the last fetch: no fetch"
+    );
+    t.advance(61_000);
+    handed(&t).assert_error(401, "INVALID_TOKEN");
+    assert_eq!(count("/jwks"), 2, "after a minute: fetched again");
 }

@@ -110,14 +110,15 @@ pub async fn verified_claims(
     Ok(claims)
 }
 
-/// The user an OpenID provider's verified claims describe.
+/// The user an OpenID provider's verified claims describe (Microsoft's account id is `oid`;
+/// Apple's name comes from the `user` field of the first sign-in).
 pub fn from_claims(
-    provider: &Provider<'_>,
+    kind: ProviderKind,
     claims: &Map<String, Value>,
     apple_user: Option<&Value>,
 ) -> Result<Profile, ProfileError> {
     let raw = Value::Object(claims.clone());
-    let id_claim = if provider.kind() == ProviderKind::Microsoft {
+    let id_claim = if kind == ProviderKind::Microsoft {
         "oid"
     } else {
         "sub"
@@ -159,7 +160,7 @@ pub async fn fetch(
     if provider.is_openid() {
         let token = tokens.id_token.as_deref().ok_or(ProfileError::NoIdToken)?;
         let claims = verified_claims(drivers, provider, token, nonce, None, now).await?;
-        let mut profile = from_claims(provider, &claims, apple_user)?;
+        let mut profile = from_claims(provider.kind(), &claims, apple_user)?;
         if profile.email.is_none() {
             if let Some(url) = &provider.userinfo_url {
                 let info = remote::get(drivers, url, bearer()).await?;
@@ -257,6 +258,23 @@ async fn github(
     })
 }
 
+/// GitLab: active, unlocked users only.
+fn gitlab(info: Value) -> Result<Profile, ProfileError> {
+    if info.get("state").and_then(Value::as_str) != Some("active") || flag(&info, "locked") {
+        return Err(ProfileError::Inactive);
+    }
+    Ok(Profile {
+        account_id: text(&info, "id").ok_or(ProfileError::Incomplete("id"))?,
+        email: text(&info, "email").map(|e| e.to_lowercase()),
+        email_verified: flag(&info, "email_verified"),
+        name: text(&info, "name")
+            .or_else(|| text(&info, "username"))
+            .unwrap_or_default(),
+        image: text(&info, "avatar_url"),
+        raw: info,
+    })
+}
+
 /// Discord: the avatar's CDN address (or the default avatar's), and `verified`.
 fn discord(info: Value) -> Result<Profile, ProfileError> {
     let id = text(&info, "id").ok_or(ProfileError::Incomplete("id"))?;
@@ -287,4 +305,94 @@ fn discord(info: Value) -> Result<Profile, ProfileError> {
         account_id: id,
         raw: info,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn openid_claims_map_onto_the_user() {
+        let google = claims(
+            json!({"sub": "1", "email": "Ada@Example.com", "email_verified": true, "name": "Ada", "picture": "https://p/a.png"}),
+        );
+        let p = from_claims(ProviderKind::Google, &google, None).unwrap();
+        assert_eq!(
+            (p.account_id.as_str(), p.email.as_deref(), p.email_verified),
+            ("1", Some("ada@example.com"), true)
+        );
+        assert_eq!(
+            (p.name.as_str(), p.image.as_deref()),
+            ("Ada", Some("https://p/a.png"))
+        );
+    }
+
+    #[test]
+    fn microsoft_accounts_are_their_object_id() {
+        let c = claims(json!({"sub": "pairwise", "oid": "object-id", "email": "a@b.c"}));
+        assert_eq!(
+            from_claims(ProviderKind::Microsoft, &c, None)
+                .unwrap()
+                .account_id,
+            "object-id"
+        );
+        let no_oid = claims(json!({"sub": "pairwise"}));
+        assert!(from_claims(ProviderKind::Microsoft, &no_oid, None).is_err());
+    }
+
+    #[test]
+    fn apple_names_come_from_the_first_sign_in_and_verified_may_be_a_string() {
+        let c = claims(
+            json!({"sub": "001", "email": "x@privaterelay.appleid.com", "email_verified": "true"}),
+        );
+        let user = json!({"name": {"firstName": "Grace", "lastName": "Hopper"}});
+        let p = from_claims(ProviderKind::Apple, &c, Some(&user)).unwrap();
+        assert_eq!(p.name, "Grace Hopper");
+        assert!(p.email_verified);
+        assert_eq!(p.image, None);
+    }
+
+    #[test]
+    fn discord_avatars_and_names() {
+        let own = discord(json!({"id": "80351110224678912", "username": "nelly", "global_name": "Nelly", "avatar": "a_1269e74af4df7417b13759eae50c83dc", "email": "n@d.com", "verified": true})).unwrap();
+        assert_eq!(own.image.as_deref(), Some("https://cdn.discordapp.com/avatars/80351110224678912/a_1269e74af4df7417b13759eae50c83dc.gif"));
+        assert_eq!(own.name, "Nelly");
+        assert!(own.email_verified);
+        let legacy =
+            discord(json!({"id": "1", "username": "old", "discriminator": "1337", "avatar": null}))
+                .unwrap();
+        assert_eq!(
+            legacy.image.as_deref(),
+            Some("https://cdn.discordapp.com/embed/avatars/2.png")
+        );
+        let migrated = discord(json!({"id": "80351110224678912", "username": "new", "discriminator": "0", "avatar": null})).unwrap();
+        let index = (80351110224678912u64 >> 22) % 6;
+        assert_eq!(
+            migrated.image,
+            Some(format!(
+                "https://cdn.discordapp.com/embed/avatars/{index}.png"
+            ))
+        );
+    }
+
+    #[test]
+    fn gitlab_refuses_inactive_or_locked_users() {
+        let active = json!({"id": 7, "username": "tanuki", "name": null, "email": "t@g.com", "state": "active", "avatar_url": "https://g/a.png"});
+        let p = gitlab(active.clone()).unwrap();
+        assert_eq!(
+            (p.account_id.as_str(), p.name.as_str(), p.email_verified),
+            ("7", "tanuki", false)
+        );
+        let mut blocked = active.clone();
+        blocked["state"] = json!("blocked");
+        assert!(matches!(gitlab(blocked), Err(ProfileError::Inactive)));
+        let mut locked = active;
+        locked["locked"] = json!(true);
+        assert!(matches!(gitlab(locked), Err(ProfileError::Inactive)));
+    }
 }

@@ -243,7 +243,7 @@ pub async fn account_info(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             .as_deref()
             .and_then(id_token::stored_claims)
             .ok_or_else(failed)?;
-        profile::from_claims(&provider, &claims, None).map_err(|e| failed().caused_by(e))?
+        profile::from_claims(provider.kind(), &claims, None).map_err(|e| failed().caused_by(e))?
     } else {
         if account.access_token.is_none() {
             return Err(ApiError::new(400, Code::AccessTokenNotFound));

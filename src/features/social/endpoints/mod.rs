@@ -129,7 +129,7 @@ async fn from_id_token(
     .await
     .map_err(|e| ApiError::new(401, Code::InvalidToken).caused_by(e))?;
     let user = given.get("user");
-    let profile = profile::from_claims(provider, &claims, user)
+    let profile = profile::from_claims(provider.kind(), &claims, user)
         .map_err(|e| ApiError::new(401, Code::FailedToGetUserInfo).caused_by(e))?;
     if profile.email.is_none() {
         return Err(ApiError::new(401, Code::UserEmailNotFound));
