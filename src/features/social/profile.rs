@@ -187,23 +187,7 @@ pub async fn fetch(
             let info = remote::get(drivers, url, bearer()).await?;
             Ok(discord(info)?)
         }
-        ProviderKind::GitLab => {
-            let info = remote::get(drivers, url, bearer()).await?;
-            if info.get("state").and_then(Value::as_str) != Some("active") || flag(&info, "locked")
-            {
-                return Err(ProfileError::Inactive);
-            }
-            Ok(Profile {
-                account_id: text(&info, "id").ok_or(ProfileError::Incomplete("id"))?,
-                email: text(&info, "email").map(|e| e.to_lowercase()),
-                email_verified: flag(&info, "email_verified"),
-                name: text(&info, "name")
-                    .or_else(|| text(&info, "username"))
-                    .unwrap_or_default(),
-                image: text(&info, "avatar_url"),
-                raw: info,
-            })
-        }
+        ProviderKind::GitLab => gitlab(remote::get(drivers, url, bearer()).await?),
         _ => {
             let info = remote::get(drivers, url, bearer()).await?;
             Ok(Profile {
