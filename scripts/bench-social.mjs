@@ -9,7 +9,7 @@ const github = await startGitHub({ port: Number(process.env.GITHUB_PORT) });
 let n = 0;
 
 async function signIn(provider) {
-  const started = await fetch(`${api}/sign-in/social`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ provider, callbackURL: "/done" }) });
+  const started = await fetch(`${api}/sign-in/social`, { method: "POST", headers: { "content-type": "application/json", origin: process.env.BASE_URL }, body: JSON.stringify({ provider, callbackURL: "/done" }) });
   const cookie = started.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
   const url = new URL((await started.json()).url);
   const code = provider === "github" ? "github-code" : `code-${n++}`;
