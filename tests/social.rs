@@ -767,3 +767,132 @@ fn discovery_and_keys_are_fetched_once_and_keys_again_for_an_unknown_key_id() {
     handed(&t).assert_error(401, "INVALID_TOKEN");
     assert_eq!(count("/jwks"), 2, "after a minute: fetched again");
 }
+
+#[test]
+fn a_new_user_from_a_provider_is_synced_like_any_sign_up() {
+    let t = TestApp::with_vars(&[
+        ("OIDC_PROVIDERS", "acme"),
+        (
+            "OIDC_ACME_DISCOVERY_URL",
+            "https://idp.example.com/.well-known/openid-configuration",
+        ),
+        ("OIDC_ACME_CLIENT_ID", CLIENT_ID),
+        ("OIDC_ACME_CLIENT_SECRET", CLIENT_SECRET),
+        ("PAYLOAD_SYNC_URL", "http://127.0.0.1:3000"),
+        (
+            "BA_TO_PAYLOAD_SECRET",
+            "sync-secret-for-native-tests-0123456789",
+        ),
+        ("RECONCILE_ON_BOOT", "false"),
+    ]);
+    let idp = serve_idp(&t);
+    sign_in_with_acme(
+        &t,
+        &idp,
+        &mut t.client(),
+        claims("sub-1", "ada@example.com", true, now_s(&t)),
+    );
+    assert_eq!(
+        t.sql.count(r#"select count(*) from "sync_outbox""#),
+        1,
+        "queued in the sign-up's batch"
+    );
+}
+
+#[test]
+fn a_plain_oauth_provider_without_discovery_signs_in_from_its_userinfo() {
+    let t = TestApp::with_vars(&[
+        ("OIDC_PROVIDERS", "plain"),
+        (
+            "OIDC_PLAIN_AUTHORIZATION_URL",
+            "https://oauth.example.com/authorize",
+        ),
+        ("OIDC_PLAIN_TOKEN_URL", "https://oauth.example.com/token"),
+        ("OIDC_PLAIN_USERINFO_URL", "https://oauth.example.com/me"),
+        ("OIDC_PLAIN_CLIENT_ID", "plain-client"),
+        ("OIDC_PLAIN_CLIENT_SECRET", "plain-secret"),
+        ("OIDC_PLAIN_SCOPES", "profile email"),
+    ]);
+    t.outbound.serve("https://oauth.example.com", |req: &OutboundRequest| {
+        if req.url.ends_with("/token") {
+            json_answer(200, json!({"access_token": "plain-access", "token_type": "Bearer"}))
+        } else {
+            json_answer(200, json!({"id": 77, "email": "lin@example.com", "email_verified": true, "name": "Lin"}))
+        }
+    });
+    let mut c = t.client();
+    let started = c.post(
+        "/api/auth/sign-in/social",
+        json!({"provider": "plain", "callbackURL": "/in"}),
+    );
+    let q = query_of(started.json()["url"].as_str().unwrap());
+    assert!(started.json()["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://oauth.example.com/authorize?"));
+    assert_eq!(q["scope"], "profile email");
+    assert!(
+        !q.contains_key("nonce"),
+        "no keys to check a nonce with: not an OpenID provider"
+    );
+    let res = c.get(&format!(
+        "/api/auth/callback/plain?code=c&state={}",
+        q["state"]
+    ));
+    assert_eq!(res.header("location").as_deref(), Some("/in"));
+    assert_eq!(c.session()["user"]["email"], "lin@example.com");
+    assert_eq!(
+        c.get("/api/auth/list-accounts").json()[0]["accountId"],
+        "77"
+    );
+}
+
+#[test]
+fn microsoft_multi_tenant_tokens_must_come_from_the_tenant_they_name() {
+    const AUTHORITY: &str = "https://login.microsoft.test";
+    let t = TestApp::with_vars(&[
+        ("MICROSOFT_CLIENT_ID", "ms-client"),
+        ("MICROSOFT_CLIENT_SECRET", "ms-secret"),
+        ("MICROSOFT_ISSUER", AUTHORITY),
+    ]);
+    let next_claims: Rc<RefCell<Value>> = Rc::default();
+    let served = next_claims.clone();
+    t.outbound.serve(AUTHORITY, move |req: &OutboundRequest| {
+        if req.url.ends_with("/common/discovery/v2.0/keys") {
+            return json_answer(200, json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "idp-1",
+                "x": URL_SAFE_NO_PAD.encode(signing_key().verifying_key().to_bytes())}]}));
+        }
+        assert!(req.url.ends_with("/common/oauth2/v2.0/token"), "{}", req.url);
+        json_answer(200, json!({"access_token": "ms-access", "token_type": "Bearer", "id_token": jwt(&served.borrow())}))
+    });
+    let sign_in = |tenant_in_iss: &str| {
+        let mut c = t.client();
+        let started = c.post(
+            "/api/auth/sign-in/social",
+            json!({"provider": "microsoft", "callbackURL": "/in", "errorCallbackURL": "/oops"}),
+        );
+        let url = started.json()["url"].as_str().unwrap().to_string();
+        assert!(url.starts_with(&format!("{AUTHORITY}/common/oauth2/v2.0/authorize?")));
+        let q = query_of(&url);
+        let now = now_s(&t);
+        *next_claims.borrow_mut() = json!({
+            "iss": format!("{AUTHORITY}/{tenant_in_iss}/v2.0"), "tid": "tenant-a", "aud": "ms-client",
+            "sub": "pairwise-sub", "oid": "object-1", "email": "ms@example.com", "name": "Ms",
+            "iat": now, "exp": now + 600, "nonce": q["nonce"],
+        });
+        let res = c.get(&format!(
+            "/api/auth/callback/microsoft?code=c&state={}",
+            q["state"]
+        ));
+        (res.header("location").unwrap(), c)
+    };
+    let (location, _) = sign_in("tenant-b");
+    assert_eq!(location, "/oops?error=unable_to_get_user_info");
+    let (location, mut c) = sign_in("tenant-a");
+    assert_eq!(location, "/in");
+    assert_eq!(
+        c.get("/api/auth/list-accounts").json()[0]["accountId"],
+        "object-1",
+        "Microsoft's account id is oid"
+    );
+}
