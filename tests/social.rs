@@ -115,8 +115,9 @@ fn serve_idp(t: &TestApp) -> Rc<Idp> {
     idp
 }
 
-fn app() -> TestApp {
-    TestApp::with_vars(&[
+/// The scripted OpenID provider as `acme`, with more settings.
+fn acme_app(extra: &[(&str, &str)]) -> TestApp {
+    let mut vars = vec![
         ("OIDC_PROVIDERS", "acme"),
         (
             "OIDC_ACME_DISCOVERY_URL",
@@ -124,6 +125,13 @@ fn app() -> TestApp {
         ),
         ("OIDC_ACME_CLIENT_ID", CLIENT_ID),
         ("OIDC_ACME_CLIENT_SECRET", CLIENT_SECRET),
+    ];
+    vars.extend_from_slice(extra);
+    TestApp::with_vars(&vars)
+}
+
+fn app() -> TestApp {
+    acme_app(&[
         ("GITHUB_CLIENT_ID", "gh-client"),
         ("GITHUB_CLIENT_SECRET", "gh-secret"),
         (

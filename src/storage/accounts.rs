@@ -102,24 +102,32 @@ macro_rules! provider_account_columns {
     };
 }
 
+async fn find_provider_account(
+    sql: &dyn Sql,
+    condition: &'static str,
+    a: &str,
+    b: &str,
+) -> Result<Option<ProviderAccount>, StorageError> {
+    let select = concat!(
+        "select ",
+        provider_account_columns!(),
+        r#" from "account" "#
+    );
+    query_one(
+        sql,
+        Statement::composed(&[select, condition], vec![a.into(), b.into()]),
+    )
+    .await
+}
+
 /// The account a provider knows as `account_id`.
 pub async fn find_by_provider(
     sql: &dyn Sql,
     provider_id: &str,
     account_id: &str,
 ) -> Result<Option<ProviderAccount>, StorageError> {
-    query_one(
-        sql,
-        Statement::new(
-            concat!(
-                "select ",
-                provider_account_columns!(),
-                r#" from "account" where "providerId" = ?1 and "accountId" = ?2 order by "createdAt" limit 1"#
-            ),
-            vec![provider_id.into(), account_id.into()],
-        ),
-    )
-    .await
+    let condition = r#"where "providerId" = ?1 and "accountId" = ?2 order by "createdAt" limit 1"#;
+    find_provider_account(sql, condition, provider_id, account_id).await
 }
 
 /// One of the user's accounts, by its row id.
@@ -128,18 +136,7 @@ pub async fn find_owned(
     user_id: &str,
     id: &str,
 ) -> Result<Option<ProviderAccount>, StorageError> {
-    query_one(
-        sql,
-        Statement::new(
-            concat!(
-                "select ",
-                provider_account_columns!(),
-                r#" from "account" where "userId" = ?1 and "id" = ?2"#
-            ),
-            vec![user_id.into(), id.into()],
-        ),
-    )
-    .await
+    find_provider_account(sql, r#"where "userId" = ?1 and "id" = ?2"#, user_id, id).await
 }
 
 /// The tokens and dates a provider account is written with (tokens already sealed).

@@ -108,14 +108,7 @@ pub async fn sign_in(
             .ok_or(Refusal::UnableToLinkAccount)?;
         sql.execute(accounts::update_tokens(&account.id, tokens, None, &now_iso))
             .await?;
-        let session =
-            sessions.new_session(&user.id, true, ctx.client_ip(), ctx.user_agent(), ctx.now)?;
-        sessions.store(&session, &user, ctx.now).await?;
-        return Ok(SignedIn {
-            user,
-            session,
-            new_user: false,
-        });
+        return signed_in_existing(ctx, user).await;
     }
     let email = profile.email.clone().ok_or(Refusal::EmailNotFound)?;
     if let Some(user) = users::find_by_email(sql, &email).await? {
@@ -124,26 +117,11 @@ pub async fn sign_in(
         if !linking.enabled || !vouched || !user.email_verified {
             return Err(Refusal::AccountNotLinked);
         }
-        let link = accounts::insert_provider(
-            &random::alphanumeric(32)?,
-            &user.id,
-            provider_id,
-            &profile.account_id,
-            tokens,
-            scope,
-            &now_iso,
-        );
+        let link = new_account(&user.id, provider_id, profile, tokens, scope, &now_iso)?;
         sql.execute(link)
             .await
             .map_err(|_| Refusal::UnableToLinkAccount)?;
-        let session =
-            sessions.new_session(&user.id, true, ctx.client_ip(), ctx.user_agent(), ctx.now)?;
-        sessions.store(&session, &user, ctx.now).await?;
-        return Ok(SignedIn {
-            user,
-            session,
-            new_user: false,
-        });
+        return signed_in_existing(ctx, user).await;
     }
     let user = User {
         id: random::alphanumeric(32)?,
@@ -160,15 +138,7 @@ pub async fn sign_in(
         sessions.new_session(&user.id, true, ctx.client_ip(), ctx.user_agent(), ctx.now)?;
     let mut batch = vec![
         users::insert(&user),
-        accounts::insert_provider(
-            &random::alphanumeric(32)?,
-            &user.id,
-            provider_id,
-            &profile.account_id,
-            tokens,
-            scope,
-            &now_iso,
-        ),
+        new_account(&user.id, provider_id, profile, tokens, scope, &now_iso)?,
         session.insert(),
     ];
     batch.extend(sync::record(ctx, &user.id, SyncChange::Upsert)?);
@@ -185,6 +155,39 @@ pub async fn sign_in(
         user,
         session,
         new_user: true,
+    })
+}
+
+/// The provider's account, as a new row of `user_id`'s.
+fn new_account(
+    user_id: &str,
+    provider_id: &str,
+    profile: &Profile,
+    tokens: &ProviderTokens,
+    scope: &str,
+    now_iso: &str,
+) -> Result<crate::storage::Statement, Refusal> {
+    Ok(accounts::insert_provider(
+        &random::alphanumeric(32)?,
+        user_id,
+        provider_id,
+        &profile.account_id,
+        tokens,
+        scope,
+        now_iso,
+    ))
+}
+
+/// A session for an existing user (a banned one gets `BANNED_USER`).
+async fn signed_in_existing(ctx: &Ctx<'_>, user: User) -> Result<SignedIn, Refusal> {
+    let sessions = ctx.sessions();
+    let session =
+        sessions.new_session(&user.id, true, ctx.client_ip(), ctx.user_agent(), ctx.now)?;
+    sessions.store(&session, &user, ctx.now).await?;
+    Ok(SignedIn {
+        user,
+        session,
+        new_user: false,
     })
 }
 
@@ -226,15 +229,14 @@ pub async fn link(
             Ok(())
         }
         None => {
-            let insert = accounts::insert_provider(
-                &random::alphanumeric(32)?,
+            let insert = new_account(
                 &intent.user_id,
                 provider_id,
-                &profile.account_id,
+                profile,
                 tokens,
                 &scopes.join(","),
                 &now_iso,
-            );
+            )?;
             sql.execute(insert)
                 .await
                 .map_err(|_| Refusal::UnableToLinkAccount)?;

@@ -77,25 +77,21 @@ pub async fn send(
     Ok((answer.status, body, answer.cache_control))
 }
 
-/// A JSON GET that must answer 2xx.
-pub async fn get(
+/// A JSON GET that must answer 2xx: the document and its `Cache-Control`.
+async fn get_ok(
     drivers: &Drivers,
     url: &str,
-    headers: Vec<(&'static str, String)>,
-) -> Result<Value, RemoteError> {
-    let mut headers = headers;
+    mut headers: Vec<(&'static str, String)>,
+) -> Result<(Value, Option<String>), RemoteError> {
     headers.push(("accept", "application/json".into()));
-    let (status, body, _) = send(
-        drivers,
-        OutboundRequest {
-            method: Method::Get,
-            url: url.to_string(),
-            headers,
-            body: Vec::new(),
-            timeout_ms: TIMEOUT_MS,
-        },
-    )
-    .await?;
+    let request = OutboundRequest {
+        method: Method::Get,
+        url: url.to_string(),
+        headers,
+        body: Vec::new(),
+        timeout_ms: TIMEOUT_MS,
+    };
+    let (status, body, cache_control) = send(drivers, request).await?;
     if !(200..300).contains(&status) {
         return Err(RemoteError::Status {
             url: url.to_string(),
@@ -103,7 +99,16 @@ pub async fn get(
             body,
         });
     }
-    Ok(body)
+    Ok((body, cache_control))
+}
+
+/// A JSON GET that must answer 2xx.
+pub async fn get(
+    drivers: &Drivers,
+    url: &str,
+    headers: Vec<(&'static str, String)>,
+) -> Result<Value, RemoteError> {
+    Ok(get_ok(drivers, url, headers).await?.0)
 }
 
 /// A form POST (a token endpoint), its status and JSON answer.
@@ -151,24 +156,7 @@ pub async fn kept(
             return Ok(doc.clone());
         }
     }
-    let (status, body, cache_control) = send(
-        drivers,
-        OutboundRequest {
-            method: Method::Get,
-            url: url.to_string(),
-            headers: vec![("accept", "application/json".into())],
-            body: Vec::new(),
-            timeout_ms: TIMEOUT_MS,
-        },
-    )
-    .await?;
-    if !(200..300).contains(&status) {
-        return Err(RemoteError::Status {
-            url: url.to_string(),
-            status,
-            body,
-        });
-    }
+    let (body, cache_control) = get_ok(drivers, url, Vec::new()).await?;
     memory.0.borrow_mut().insert(
         url.to_string(),
         (body.clone(), now, now + keep_for(cache_control.as_deref())),
