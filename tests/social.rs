@@ -132,6 +132,8 @@ fn acme_app(extra: &[(&str, &str)]) -> TestApp {
 
 fn app() -> TestApp {
     acme_app(&[
+        ("OIDC_ACME_PROMPT", "consent"),
+        ("OIDC_ACME_ACCESS_TYPE", "offline"),
         ("GITHUB_CLIENT_ID", "gh-client"),
         ("GITHUB_CLIENT_SECRET", "gh-secret"),
         (
@@ -174,6 +176,18 @@ fn authorize(
     assert_eq!(q["client_id"], CLIENT_ID);
     assert_eq!(q["code_challenge_method"], "S256");
     assert!(q["scope"].split(' ').any(|s| s == "openid"));
+    if path.ends_with("/sign-in/social")
+        && t.app.config().is_some_and(|c| {
+            c.social
+                .provider("acme")
+                .is_some_and(|p| p.prompt.is_some())
+        })
+    {
+        assert_eq!(
+            (q["prompt"].as_str(), q["access_type"].as_str()),
+            ("consent", "offline")
+        );
+    }
     let code = format!("code-{}", q["state"]);
     idp.codes.borrow_mut().insert(
         code.clone(),

@@ -35,6 +35,10 @@ pub struct ProviderConfig {
     pub pkce: bool,
     /// Microsoft's tenant (`common` unless set).
     pub tenant: Option<String>,
+    /// `<P>_PROMPT`: the `prompt` sent (`consent`, `login`, `select_account`, `none`).
+    pub prompt: Option<String>,
+    /// `<P>_ACCESS_TYPE`: Google's `access_type` (`offline` for refresh tokens).
+    pub access_type: Option<String>,
 }
 
 /// better-auth's `account.accountLinking`.
@@ -159,6 +163,31 @@ pub fn read(
             scopes: list(format!("{prefix}_SCOPES")),
             pkce,
             tenant: get(&format!("{prefix}_TENANT_ID")),
+            prompt: match get(&format!("{prefix}_PROMPT")) {
+                Some(p)
+                    if p.split(' ')
+                        .all(|v| ["none", "login", "consent", "select_account"].contains(&v)) =>
+                {
+                    Some(p)
+                }
+                Some(p) => {
+                    return Err(invalid(
+                        format!("{prefix}_PROMPT"),
+                        format!("{p:?}: expected none, login, consent or select_account"),
+                    ))
+                }
+                None => None,
+            },
+            access_type: match get(&format!("{prefix}_ACCESS_TYPE")).as_deref() {
+                Some(v @ ("online" | "offline")) => Some(v.to_string()),
+                Some(v) => {
+                    return Err(invalid(
+                        format!("{prefix}_ACCESS_TYPE"),
+                        format!("{v:?}: expected online or offline"),
+                    ))
+                }
+                None => None,
+            },
         };
         if kind == ProviderKind::Generic
             && config.discovery_url.is_none()

@@ -76,14 +76,22 @@ impl Provider<'_> {
         scopes
     }
 
-    /// Parameters of the authorization request beyond the standard ones.
-    pub fn extra_parameters(&self) -> &'static [(&'static str, &'static str)] {
-        match self.kind() {
-            ProviderKind::Google => &[("include_granted_scopes", "true")],
-            ProviderKind::Apple => &[("response_mode", "form_post")],
-            ProviderKind::Discord => &[("prompt", "none")],
-            _ => &[],
-        }
+    /// Parameters of the authorization request beyond the standard ones: the provider's own,
+    /// then `prompt` and `access_type` as configured.
+    pub fn extra_parameters(&self) -> Vec<(&'static str, String)> {
+        let mut extra: Vec<(&'static str, String)> = match self.kind() {
+            ProviderKind::Google => vec![("include_granted_scopes", "true".into())],
+            ProviderKind::Apple => vec![("response_mode", "form_post".into())],
+            _ => Vec::new(),
+        };
+        let prompt = match (&self.config.prompt, self.kind()) {
+            (Some(prompt), _) => Some(prompt.clone()),
+            (None, ProviderKind::Discord) => Some("none".into()),
+            (None, _) => None,
+        };
+        extra.extend(prompt.map(|p| ("prompt", p)));
+        extra.extend(self.config.access_type.clone().map(|a| ("access_type", a)));
+        extra
     }
 
     /// Apple answers with the ID token in the front channel too.

@@ -63,7 +63,7 @@ async fn start(ctx: &mut Ctx<'_>, provider: &Provider<'_>, flow: Flow) -> Result
         query.append_pair("nonce", nonce);
     }
     for (name, value) in provider.extra_parameters() {
-        query.append_pair(name, value);
+        query.append_pair(name, &value);
     }
     if let Some(verifier) = &flow.code_verifier {
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
