@@ -128,6 +128,17 @@ pub enum MailerConfig {
     Log,
 }
 
+/// better-auth's magic-link plugin.
+#[derive(Debug, Clone)]
+pub struct MagicLinkConfig {
+    /// `MAGIC_LINK_ENABLED` (off unless set: it mails links that sign people up).
+    pub enabled: bool,
+    /// `MAGIC_LINK_EXPIRES_IN`: seconds a link works (better-auth's 300).
+    pub expires_in: i64,
+    /// `MAGIC_LINK_DISABLE_SIGN_UP`: a link to an address without a user signs nobody up.
+    pub disable_sign_up: bool,
+}
+
 /// Email verification, password reset and email change. Durations in seconds.
 #[derive(Debug, Clone)]
 pub struct EmailConfig {
@@ -427,6 +438,7 @@ pub struct Config {
     pub admin: AdminConfig,
     pub api_keys: ApiKeyConfig,
     pub social: SocialConfig,
+    pub magic_link: MagicLinkConfig,
 }
 
 impl Config {
@@ -745,6 +757,11 @@ impl Config {
         };
 
         let social = social::read(&get, &base_origin, &flag)?;
+        let magic_link = MagicLinkConfig {
+            enabled: flag("MAGIC_LINK_ENABLED", false)?,
+            expires_in: number("MAGIC_LINK_EXPIRES_IN", 300, 60, 86_400)?,
+            disable_sign_up: flag("MAGIC_LINK_DISABLE_SIGN_UP", false)?,
+        };
 
         let rate_limit = RateLimitConfig {
             enabled: flag("RATE_LIMIT_ENABLED", true)?,
@@ -787,6 +804,7 @@ impl Config {
             admin,
             api_keys,
             social,
+            magic_link,
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api_key;
 pub mod email_password;
 pub mod jwt;
+pub mod magic_link;
 pub mod open_api;
 pub mod service;
 pub mod session;
@@ -22,6 +23,7 @@ pub const CATALOGUE: Catalogue = &[
     &social::FEATURE,
     &user::FEATURE,
     &verification::FEATURE,
+    &magic_link::FEATURE,
     &admin::FEATURE,
     &api_key::FEATURE,
     &jwt::FEATURE,

@@ -21,6 +21,8 @@ pub enum Kind {
     /// To the new address, proving the user owns it.
     ChangeEmailVerification,
     ResetPassword,
+    /// A link that signs its holder in (and up, for a new address).
+    MagicLink,
 }
 
 impl Kind {
@@ -30,6 +32,7 @@ impl Kind {
             Kind::ChangeEmailConfirmation => "change-email-confirmation",
             Kind::ChangeEmailVerification => "change-email-verification",
             Kind::ResetPassword => "reset-password",
+            Kind::MagicLink => "magic-link",
         }
     }
 }

@@ -17,20 +17,21 @@ pub struct QueuedMail {
     pub attempts: i64,
 }
 
-/// Queues a message about `user_id`; nothing when that user does not exist, or when `guard`'s count
-/// (the recipient's messages this hour) is over its limit.
+/// Queues a message about `user_id` (nothing when that user does not exist; `None`: a message to an
+/// address with no user yet, a magic link), unless `guard`'s count (the recipient's messages this
+/// hour) is over its limit.
 pub fn insert(
     id: &str,
     kind: &str,
     payload: &str,
-    user_id: &str,
+    user_id: Option<&str>,
     expires_at: Millis,
     now: Millis,
     guard: &Guard,
 ) -> Statement {
     Statement::new(
         r#"insert into "mail_outbox" ("id", "kind", "payload", "status", "attempts", "nextAttemptAt", "expiresAt", "createdAt", "updatedAt")
-           select ?1, ?2, ?3, 'pending', 0, ?4, ?5, ?4, ?4 where exists (select 1 from "user" where "id" = ?6)
+           select ?1, ?2, ?3, 'pending', 0, ?4, ?5, ?4, ?4 where (?6 is null or exists (select 1 from "user" where "id" = ?6))
              and coalesce((select "count" from "rate_limit_counter" where "key" = ?7 and "expiresAt" > ?8), 0) <= ?9"#,
         vec![
             id.into(),
@@ -38,7 +39,7 @@ pub fn insert(
             payload.into(),
             now.into(),
             expires_at.into(),
-            user_id.into(),
+            user_id.map(str::to_string).into(),
             guard.key.as_str().into(),
             guard.now.into(),
             guard.max.into(),

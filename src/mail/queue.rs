@@ -14,7 +14,7 @@ use crate::time::Millis;
 pub fn enqueue(
     secret: &[u8],
     message: &Message,
-    user_id: &str,
+    user_id: Option<&str>,
     expires_at: Millis,
     now: Millis,
     guard: &Guard,

@@ -89,6 +89,12 @@ pub fn render(d: &Details<'_>) -> Rendered {
             "Verify new address",
             "If you did not ask for this, you can ignore this message.",
         ),
+        Kind::MagicLink => (
+            format!("Sign in to {app}"),
+            format!("Use the link below to sign in to {app}."),
+            "Sign in",
+            "If you did not ask for this, you can ignore this message: nobody can sign in without the link.",
+        ),
         Kind::ResetPassword => (
             format!("Reset your {app} password"),
             format!("Someone asked to reset the password of your {app} account. Choose a new password with the link below."),

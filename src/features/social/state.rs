@@ -67,15 +67,12 @@ pub async fn begin(
     let now_iso = to_iso(ctx.now);
     ctx.drivers
         .sql
-        .execute(Statement::new(
-            r#"insert into "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") values (?1, ?2, ?3, ?4, ?5, ?5)"#,
-            vec![
-                random::alphanumeric(32)?.into(),
-                identifier(&state).into(),
-                value.into(),
-                to_iso(flow.expires_at).into(),
-                now_iso.into(),
-            ],
+        .execute(crate::features::verification::store::insert_unbound(
+            &random::alphanumeric(32)?,
+            &identifier(&state),
+            &value,
+            &to_iso(flow.expires_at),
+            &now_iso,
         ))
         .await?;
     ctx.set_signed_cookie(COOKIE, &state, Some(LIFETIME / SECOND));

@@ -63,8 +63,53 @@ fn lifetime(config: &Config, kind: Kind) -> i64 {
     }
 }
 
+/// A message with a link, rendered from its template.
+pub fn message(
+    config: &Config,
+    kind: Kind,
+    to: &str,
+    name: &str,
+    url: String,
+    new_email: Option<&str>,
+    expires_in: i64,
+) -> Result<Message, ApiError> {
+    let rendered = templates::render(&Details {
+        kind,
+        app_name: &config.email.app_name,
+        name,
+        url: &url,
+        new_email,
+        expires_in,
+    });
+    Ok(Message {
+        id: format!("mail_{}", random::alphanumeric(24)?),
+        kind,
+        to: to.to_string(),
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        url,
+        app_name: config.email.app_name.clone(),
+    })
+}
+
+/// The recipient's messages this hour, the one about to be queued included: over the limit, a
+/// message (and its token) is not stored, and the answer is the same.
+pub fn guard(config: &Config, to: &str, now: Millis) -> Guard {
+    Guard {
+        key: per_address::mail_key(config.secret.expose(), to),
+        now,
+        max: config.rate_limit.mail_per_address_per_hour,
+    }
+}
+
+/// A fresh one-time token: 32 characters of `[a-zA-Z0-9]`.
+pub fn new_token() -> Result<String, ApiError> {
+    Ok(random::alphanumeric(TOKEN_LEN)?)
+}
+
 pub fn issue(config: &Config, mailing: &Mailing<'_>, now: Millis) -> Result<Issued, ApiError> {
-    let token = random::alphanumeric(TOKEN_LEN)?;
+    let token = new_token()?;
     let expires_in = lifetime(config, mailing.kind);
     let expires_at = now + expires_in * SECOND;
     let base = config.base_url();
@@ -72,34 +117,19 @@ pub fn issue(config: &Config, mailing: &Mailing<'_>, now: Millis) -> Result<Issu
         Kind::ResetPassword => links::reset_password(&base, &token, mailing.callback),
         _ => links::verify_email(&base, &token, mailing.callback),
     };
-    let rendered = templates::render(&Details {
-        kind: mailing.kind,
-        app_name: &config.email.app_name,
-        name: mailing.name,
-        url: &url,
-        new_email: mailing.claims.new_email.as_deref(),
-        expires_in,
-    });
-    let message = Message {
-        id: format!("mail_{}", random::alphanumeric(24)?),
-        kind: mailing.kind,
-        to: mailing.to.to_string(),
-        subject: rendered.subject,
-        text: rendered.text,
-        html: rendered.html,
+    let message = message(
+        config,
+        mailing.kind,
+        mailing.to,
+        mailing.name,
         url,
-        app_name: config.email.app_name.clone(),
-    };
+        mailing.claims.new_email.as_deref(),
+        expires_in,
+    )?;
     let claims = serde_json::to_string(&mailing.claims).map_err(ApiError::internal_because)?;
-    // The recipient's messages this hour, this one included: over the limit, the token and its
-    // message are not stored, and the answer is the same.
-    let guard = Guard {
-        key: per_address::mail_key(config.secret.expose(), mailing.to),
-        now,
-        max: config.rate_limit.mail_per_address_per_hour,
-    };
+    let guard = guard(config, mailing.to, now);
     let statements = vec![
-        counters::bump(&guard.key, now, HOUR),
+        count_message(&guard),
         verifications::insert(
             &random::alphanumeric(32)?,
             &identifier(mailing.kind, &token),
@@ -112,7 +142,7 @@ pub fn issue(config: &Config, mailing: &Mailing<'_>, now: Millis) -> Result<Issu
         queue::enqueue(
             config.secret.expose(),
             &message,
-            &mailing.claims.user_id,
+            Some(&mailing.claims.user_id),
             expires_at,
             now,
             &guard,
@@ -123,6 +153,11 @@ pub fn issue(config: &Config, mailing: &Mailing<'_>, now: Millis) -> Result<Issu
         statements,
         mail_id: message.id,
     })
+}
+
+/// Counts a message to the recipient (the hour's limit), as its first statement.
+pub fn count_message(guard: &Guard) -> Statement {
+    counters::bump(&guard.key, guard.now, HOUR)
 }
 
 /// A stored token: what it was issued for, and its identifier (to spend it).

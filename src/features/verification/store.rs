@@ -47,6 +47,35 @@ pub fn insert(
     )
 }
 
+/// Stores a row that is not about an existing user (a sign-in's state, a magic link to a new
+/// address).
+pub fn insert_unbound(
+    id: &str,
+    identifier: &str,
+    value: &str,
+    expires_iso: &str,
+    now_iso: &str,
+) -> Statement {
+    Statement::new(
+        r#"insert into "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") values (?1, ?2, ?3, ?4, ?5, ?5)"#,
+        vec![
+            id.into(),
+            identifier.into(),
+            value.into(),
+            expires_iso.into(),
+            now_iso.into(),
+        ],
+    )
+}
+
+/// Spends a live row and gives back its value: of two uses at once, one gets it.
+pub fn take_live(identifier: &str, now_iso: &str) -> Statement {
+    Statement::new(
+        r#"delete from "verification" where "identifier" = ?1 and "expiresAt" > ?2 returning "value""#,
+        vec![identifier.into(), now_iso.into()],
+    )
+}
+
 /// The newest row among up to three candidate identifiers (one token, looked up under each
 /// purpose it may have been issued for), expired or not.
 pub async fn find(sql: &dyn Sql, candidates: [&str; 3]) -> Result<Option<TokenRow>, StorageError> {
