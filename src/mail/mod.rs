@@ -23,6 +23,10 @@ pub enum Kind {
     ResetPassword,
     /// A link that signs its holder in (and up, for a new address).
     MagicLink,
+    /// One-time codes (better-auth's email OTP): sign-in, address verification, password reset.
+    SignInCode,
+    VerificationCode,
+    ResetPasswordCode,
 }
 
 impl Kind {
@@ -33,6 +37,9 @@ impl Kind {
             Kind::ChangeEmailVerification => "change-email-verification",
             Kind::ResetPassword => "reset-password",
             Kind::MagicLink => "magic-link",
+            Kind::SignInCode => "sign-in-otp",
+            Kind::VerificationCode => "email-verification-otp",
+            Kind::ResetPasswordCode => "forget-password-otp",
         }
     }
 }

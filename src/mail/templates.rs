@@ -15,8 +15,10 @@ pub struct Details<'a> {
     pub url: &'a str,
     /// The address being moved to (change-email messages).
     pub new_email: Option<&'a str>,
-    /// How long the link works, in seconds.
+    /// How long the link (or code) works, in seconds.
     pub expires_in: i64,
+    /// A one-time code the message carries instead of a link.
+    pub code: Option<&'a str>,
 }
 
 pub fn escape_html(s: &str) -> String {
@@ -95,6 +97,24 @@ pub fn render(d: &Details<'_>) -> Rendered {
             "Sign in",
             "If you did not ask for this, you can ignore this message: nobody can sign in without the link.",
         ),
+        Kind::SignInCode => (
+            format!("Your {app} sign-in code"),
+            format!("Use this code to sign in to {app}."),
+            "Code",
+            "If you did not ask for this, you can ignore this message: nobody can sign in without the code.",
+        ),
+        Kind::VerificationCode => (
+            format!("Your {app} verification code"),
+            format!("Use this code to verify your email address for {app}."),
+            "Code",
+            "If you did not ask for this, you can ignore this message.",
+        ),
+        Kind::ResetPasswordCode => (
+            format!("Your {app} password reset code"),
+            format!("Use this code to choose a new password for your {app} account."),
+            "Code",
+            "If you did not ask for this, you can ignore this message: your password stays as it is.",
+        ),
         Kind::ResetPassword => (
             format!("Reset your {app} password"),
             format!("Someone asked to reset the password of your {app} account. Choose a new password with the link below."),
@@ -106,6 +126,25 @@ pub fn render(d: &Details<'_>) -> Rendered {
         Some(name) => format!("Hello {name},"),
         None => "Hello,".to_string(),
     };
+    if let Some(code) = d.code {
+        let expiry = format!("The code works for {}, once.", lifetime(d.expires_in));
+        let text =
+            format!("{greeting}\n\n{intro}\n\n{action}: {code}\n\n{expiry}\n{ignore}\n\n{app}\n");
+        let html = format!(
+            "<!doctype html>\n<html><body style=\"font-family: sans-serif; line-height: 1.5\">\n<p>{greeting}</p>\n<p>{intro}</p>\n<p style=\"font-size: 1.5em; letter-spacing: 0.2em\"><strong>{code}</strong></p>\n<p>{expiry}<br>{ignore}</p>\n<p>{app}</p>\n</body></html>\n",
+            greeting = escape_html(&greeting),
+            intro = escape_html(&intro),
+            code = escape_html(code),
+            expiry = escape_html(&expiry),
+            ignore = escape_html(ignore),
+            app = escape_html(app),
+        );
+        return Rendered {
+            subject,
+            text,
+            html,
+        };
+    }
     let expiry = format!("The link works for {}, once.", lifetime(d.expires_in));
     let text = format!(
         "{greeting}\n\n{intro}\n\n{action}: {url}\n\n{expiry}\n{ignore}\n\n{app}\n",
@@ -140,6 +179,7 @@ mod tests {
             url: "https://auth.example.com/api/auth/verify-email?token=abc&callbackURL=%2F",
             new_email: Some("new@example.com"),
             expires_in: 3_600,
+            code: None,
         }
     }
 

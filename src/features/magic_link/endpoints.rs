@@ -68,8 +68,10 @@ pub async fn send_link(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         Kind::MagicLink,
         &email,
         name.as_deref().unwrap_or(""),
-        link(ctx, &token),
-        None,
+        one_time::Carrying::Link {
+            url: link(ctx, &token),
+            new_email: None,
+        },
         expires_in,
     )?;
     let claims = serde_json::to_string(&Claims {

@@ -63,16 +63,28 @@ fn lifetime(config: &Config, kind: Kind) -> i64 {
     }
 }
 
-/// A message with a link, rendered from its template.
+/// What a message carries: a link, and for a change of address the new one; or a code.
+pub enum Carrying<'a> {
+    Link {
+        url: String,
+        new_email: Option<&'a str>,
+    },
+    Code(&'a str),
+}
+
+/// A message with a link or a code, rendered from its template.
 pub fn message(
     config: &Config,
     kind: Kind,
     to: &str,
     name: &str,
-    url: String,
-    new_email: Option<&str>,
+    carrying: Carrying<'_>,
     expires_in: i64,
 ) -> Result<Message, ApiError> {
+    let (url, new_email, code) = match carrying {
+        Carrying::Link { url, new_email } => (url, new_email, None),
+        Carrying::Code(code) => (String::new(), None, Some(code)),
+    };
     let rendered = templates::render(&Details {
         kind,
         app_name: &config.email.app_name,
@@ -80,6 +92,7 @@ pub fn message(
         url: &url,
         new_email,
         expires_in,
+        code,
     });
     Ok(Message {
         id: format!("mail_{}", random::alphanumeric(24)?),
@@ -122,8 +135,10 @@ pub fn issue(config: &Config, mailing: &Mailing<'_>, now: Millis) -> Result<Issu
         mailing.kind,
         mailing.to,
         mailing.name,
-        url,
-        mailing.claims.new_email.as_deref(),
+        Carrying::Link {
+            url,
+            new_email: mailing.claims.new_email.as_deref(),
+        },
         expires_in,
     )?;
     let claims = serde_json::to_string(&mailing.claims).map_err(ApiError::internal_because)?;
