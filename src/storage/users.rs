@@ -181,6 +181,14 @@ pub fn delete(user_id: &str) -> Vec<Statement> {
     ]
 }
 
+/// Marks the user's address verified.
+pub fn mark_verified(user_id: &str, now_iso: &str) -> Statement {
+    Statement::new(
+        r#"update "user" set "emailVerified" = 1, "updatedAt" = ?2 where "id" = ?1"#,
+        vec![user_id.into(), now_iso.into()],
+    )
+}
+
 /// Clears a ban (an admin's unban, or an expired ban lifted at the next sign-in).
 pub fn lift_ban(user_id: &str, now_iso: &str) -> Statement {
     Statement::new(

@@ -1,22 +1,17 @@
-//! Sending a link, and following one. Following it proves the mailbox: a user whose address was
-//! not verified loses every other way in (accounts and sessions) before the address is marked
-//! verified, so that someone who registered the address first cannot keep a door open
-//! (better-auth's pre-hijack protection).
+//! Sending a link, and following one: following it proves the mailbox, and signs in as
+//! [`proven::user_for`] says.
 
 use crate::crypto::random;
 use crate::error::ApiError;
-use crate::features::sync::{self, SyncChange};
 use crate::features::verification::links::{absolute, with_param};
-use crate::features::verification::one_time;
 use crate::features::verification::store as verifications;
+use crate::features::verification::{one_time, proven};
 use crate::kernel::context::Ctx;
 use crate::kernel::cookies::encode_uri_component;
 use crate::kernel::response::Reply;
 use crate::mail::{queue, Kind};
-use crate::session::store as session_table;
-use crate::session::{self as sessions, bans};
-use crate::storage::users::{self, User};
-use crate::storage::{returned_text, Statement};
+use crate::session as sessions;
+use crate::storage::returned_text;
 use crate::time::{to_iso, SECOND};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -104,52 +99,6 @@ pub async fn send_link(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     Ok(Reply::json(json!({ "status": true })))
 }
 
-/// The user the link is for, signed in: made for a new address, or with every door the mailbox
-/// did not prove shut first. `None`: sign-up is off and the address has no user.
-async fn user_for(ctx: &mut Ctx<'_>, claims: &Claims) -> Result<Option<(User, bool)>, ApiError> {
-    let sql = ctx.drivers.sql.as_ref();
-    let now_iso = to_iso(ctx.now);
-    match users::find_by_email(sql, &claims.email).await? {
-        Some(user) if user.email_verified => Ok(Some((user, false))),
-        Some(mut user) => {
-            bans::admit(ctx.config, &user, ctx.now)?;
-            let mut batch = vec![session_table::delete_for_user(&user.id)];
-            batch.push(Statement::new(
-                r#"delete from "account" where "userId" = ?1"#,
-                vec![user.id.as_str().into()],
-            ));
-            batch.push(Statement::new(
-                r#"update "user" set "emailVerified" = 1, "updatedAt" = ?2 where "id" = ?1"#,
-                vec![user.id.as_str().into(), now_iso.as_str().into()],
-            ));
-            batch.extend(sync::record(ctx, &user.id, SyncChange::Upsert)?);
-            let done = ctx.drivers.sql.run_batch(batch).await?;
-            let revoked = returned_text(done.first(), session_table::RETURNED_DIGEST);
-            ctx.sessions().forget_cached(&revoked).await?;
-            user.email_verified = true;
-            user.updated_at = now_iso;
-            Ok(Some((user, false)))
-        }
-        None if ctx.config.magic_link.disable_sign_up => Ok(None),
-        None => {
-            let user = User {
-                id: random::alphanumeric(32)?,
-                name: claims.name.clone().unwrap_or_default(),
-                email: claims.email.clone(),
-                email_verified: true,
-                created_at: now_iso.clone(),
-                updated_at: now_iso,
-                role: Some(ctx.config.admin.default_role.clone()),
-                ..User::default()
-            };
-            let mut batch = vec![users::insert(&user)];
-            batch.extend(sync::record(ctx, &user.id, SyncChange::Upsert)?);
-            ctx.drivers.sql.batch(batch).await?;
-            Ok(Some((user, true)))
-        }
-    }
-}
-
 pub async fn verify(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let origin = &ctx.config.base_origin;
     let query = |name: &str| {
@@ -180,12 +129,14 @@ pub async fn verify(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let Some(claims) = claims else {
         return Ok(refuse("INVALID_TOKEN"));
     };
-    let (user, new_user) = match user_for(ctx, &claims).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return Ok(refuse("new_user_signup_disabled")),
-        Err(e) if e.status == 403 => return Ok(refused_by(&error_url, &e)),
-        Err(e) => return Err(e),
-    };
+    let sign_up = !ctx.config.magic_link.disable_sign_up;
+    let (user, new_user) =
+        match proven::user_for(ctx, &claims.email, claims.name.as_deref(), sign_up).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(refuse("new_user_signup_disabled")),
+            Err(e) if e.status == 403 => return Ok(refused_by(&error_url, &e)),
+            Err(e) => return Err(e),
+        };
     let session = match ctx
         .sessions()
         .create(&user, true, ctx.client_ip(), ctx.user_agent(), ctx.now)

@@ -4,6 +4,7 @@
 pub mod email;
 pub mod links;
 pub mod one_time;
+pub mod proven;
 pub mod store;
 
 use crate::error::Code;
