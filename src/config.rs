@@ -139,6 +139,19 @@ pub struct MagicLinkConfig {
     pub disable_sign_up: bool,
 }
 
+/// better-auth's emailOTP plugin.
+#[derive(Debug, Clone)]
+pub struct EmailOtpConfig {
+    /// `EMAIL_OTP_ENABLED` (off unless set).
+    pub enabled: bool,
+    /// `EMAIL_OTP_EXPIRES_IN`: seconds a code works (better-auth's 300).
+    pub expires_in: i64,
+    /// `EMAIL_OTP_ALLOWED_ATTEMPTS`: wrong tries a code survives (better-auth's 3).
+    pub allowed_attempts: i64,
+    /// `EMAIL_OTP_DISABLE_SIGN_UP`: a sign-in code for an address without a user signs nobody up.
+    pub disable_sign_up: bool,
+}
+
 /// Email verification, password reset and email change. Durations in seconds.
 #[derive(Debug, Clone)]
 pub struct EmailConfig {
@@ -439,6 +452,7 @@ pub struct Config {
     pub api_keys: ApiKeyConfig,
     pub social: SocialConfig,
     pub magic_link: MagicLinkConfig,
+    pub email_otp: EmailOtpConfig,
 }
 
 impl Config {
@@ -762,6 +776,12 @@ impl Config {
             expires_in: number("MAGIC_LINK_EXPIRES_IN", 300, 60, 86_400)?,
             disable_sign_up: flag("MAGIC_LINK_DISABLE_SIGN_UP", false)?,
         };
+        let email_otp = EmailOtpConfig {
+            enabled: flag("EMAIL_OTP_ENABLED", false)?,
+            expires_in: number("EMAIL_OTP_EXPIRES_IN", 300, 60, 3_600)?,
+            allowed_attempts: number("EMAIL_OTP_ALLOWED_ATTEMPTS", 3, 1, 10)?,
+            disable_sign_up: flag("EMAIL_OTP_DISABLE_SIGN_UP", false)?,
+        };
 
         let rate_limit = RateLimitConfig {
             enabled: flag("RATE_LIMIT_ENABLED", true)?,
@@ -805,6 +825,7 @@ impl Config {
             api_keys,
             social,
             magic_link,
+            email_otp,
         })
     }
 }

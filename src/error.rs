@@ -117,6 +117,9 @@ codes! {
     FailedToGetAccessToken => "FAILED_TO_GET_ACCESS_TOKEN", "Failed to get a valid access token";
     AccessTokenNotFound => "ACCESS_TOKEN_NOT_FOUND", "Access token not found";
     ProviderNotConfigured => "PROVIDER_NOT_CONFIGURED", "Account is not associated with a configured social provider.";
+    OtpExpired => "OTP_EXPIRED", "OTP expired";
+    InvalidOtp => "INVALID_OTP", "Invalid OTP";
+    TooManyAttempts => "TOO_MANY_ATTEMPTS", "Too many attempts";
     InternalServerError => "INTERNAL_SERVER_ERROR", "Internal Server Error";
     ServiceUnavailable => "SERVICE_UNAVAILABLE", "The service is temporarily unavailable";
 }

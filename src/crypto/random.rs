@@ -38,6 +38,11 @@ pub fn alphanumeric(len: usize) -> Result<String, RandomError> {
     from_alphabet(ALPHANUMERIC, len)
 }
 
+/// `len` decimal digits (one-time codes; leading zeros included).
+pub fn digits(len: usize) -> Result<String, RandomError> {
+    from_alphabet(b"0123456789", len)
+}
+
 /// `len` characters of `[a-zA-Z]` (better-auth's API keys): 64 carry about 365 bits.
 pub fn letters(len: usize) -> Result<String, RandomError> {
     from_alphabet(LETTERS, len)

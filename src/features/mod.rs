@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api_key;
+pub mod email_otp;
 pub mod email_password;
 pub mod jwt;
 pub mod magic_link;
@@ -24,6 +25,7 @@ pub const CATALOGUE: Catalogue = &[
     &user::FEATURE,
     &verification::FEATURE,
     &magic_link::FEATURE,
+    &email_otp::FEATURE,
     &admin::FEATURE,
     &api_key::FEATURE,
     &jwt::FEATURE,
