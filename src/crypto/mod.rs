@@ -5,6 +5,7 @@ pub mod jws;
 pub mod password;
 pub mod random;
 pub mod symmetric;
+pub mod totp;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
