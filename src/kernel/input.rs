@@ -184,6 +184,16 @@ impl Input {
         }
     }
 
+    /// An address field, lowercased: 400 `INVALID_EMAIL` when it is not one (for fields declared as
+    /// plain strings, whose refusal is better-auth's code rather than a validation message).
+    pub fn email(&self, name: &str) -> Result<String, ApiError> {
+        let email = self.exact_text(name).unwrap_or_default().to_lowercase();
+        if !is_valid_email(&email) {
+            return Err(ApiError::new(400, crate::error::Code::InvalidEmail));
+        }
+        Ok(email)
+    }
+
     /// A checked string field, empty or not.
     pub fn exact_text(&self, name: &str) -> Option<String> {
         match self.body.get(name) {

@@ -9,24 +9,11 @@ use crate::features::email_password::credentials::check_new_password;
 use crate::features::sync::{self, SyncChange};
 use crate::features::verification::proven;
 use crate::kernel::context::Ctx;
-use crate::kernel::formats::is_valid_email;
 use crate::kernel::response::Reply;
 use crate::storage::accounts;
 use crate::storage::users::{self, User};
 use crate::time::to_iso;
 use serde_json::json;
-
-fn email(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    let email = ctx
-        .input
-        .exact_text("email")
-        .unwrap_or_default()
-        .to_lowercase();
-    if !is_valid_email(&email) {
-        return Err(ApiError::new(400, Code::InvalidEmail));
-    }
-    Ok(email)
-}
 
 fn otp(ctx: &Ctx<'_>) -> String {
     ctx.input.exact_text("otp").unwrap_or_default()
@@ -46,7 +33,7 @@ async fn send(ctx: &mut Ctx<'_>, purpose: Purpose, email: &str) -> Result<Reply,
 }
 
 pub async fn send_verification_otp(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let email = email(ctx)?;
+    let email = ctx.input.email("email")?;
     let kind = ctx.input.exact_text("type").unwrap_or_default();
     let purpose = match (Purpose::parse(&kind), kind.as_str()) {
         (Some(purpose), _) => purpose,
@@ -61,7 +48,7 @@ pub async fn send_verification_otp(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError>
 }
 
 pub async fn request_password_reset(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let email = email(ctx)?;
+    let email = ctx.input.email("email")?;
     send(ctx, Purpose::ForgetPassword, &email).await
 }
 
@@ -92,7 +79,7 @@ async fn known_user(ctx: &Ctx<'_>, email: &str) -> Result<User, ApiError> {
 }
 
 pub async fn check_verification_otp(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let email = email(ctx)?;
+    let email = ctx.input.email("email")?;
     let kind = ctx.input.exact_text("type").unwrap_or_default();
     let purpose =
         Purpose::parse(&kind).ok_or_else(|| ApiError::message_only(400, "Invalid OTP type"))?;
@@ -102,7 +89,7 @@ pub async fn check_verification_otp(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError
 }
 
 pub async fn verify_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let email = email(ctx)?;
+    let email = ctx.input.email("email")?;
     codes::check(ctx, Purpose::EmailVerification, &email, &otp(ctx), true).await?;
     let mut user = known_user(ctx, &email).await?;
     let now_iso = to_iso(ctx.now);
@@ -128,7 +115,7 @@ pub async fn verify_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
 }
 
 pub async fn reset_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let email = email(ctx)?;
+    let email = ctx.input.email("email")?;
     let new_password = ctx.input.exact_text("password").unwrap_or_default();
     check_new_password(ctx.config, &new_password)?;
     codes::check(ctx, Purpose::ForgetPassword, &email, &otp(ctx), true).await?;

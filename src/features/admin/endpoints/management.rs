@@ -83,14 +83,7 @@ pub async fn create_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             Code::NotAllowedToBanUsers,
         )?;
     }
-    let email = ctx
-        .input
-        .exact_text("email")
-        .unwrap_or_default()
-        .to_lowercase();
-    if !is_valid_email(&email) {
-        return Err(ApiError::new(400, Code::InvalidEmail));
-    }
+    let email = ctx.input.email("email")?;
     let password = ctx.input.text("password");
     if let Some(password) = &password {
         check_not_too_long(ctx.config, password)?;
