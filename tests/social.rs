@@ -918,3 +918,69 @@ fn microsoft_multi_tenant_tokens_must_come_from_the_tenant_they_name() {
         "Microsoft's account id is oid"
     );
 }
+
+#[test]
+fn a_form_post_callback_is_sent_on_to_the_get_callback() {
+    let t = app();
+    let res = t.send(raw(
+        "POST",
+        "/api/auth/callback/apple?iss=x",
+        &[("content-type", "application/x-www-form-urlencoded")],
+        b"code=c1&state=s1&user=%7B%22name%22%3A%7B%22firstName%22%3A%22Grace%22%7D%7D&id_token=dropped",
+    ));
+    assert_eq!(res.status(), 302);
+    let location = res.header("location").unwrap();
+    assert_eq!(
+        location,
+        format!("{BASE}/api/auth/callback/apple?code=c1&state=s1&user=%7B%22name%22%3A%7B%22firstName%22%3A%22Grace%22%7D%7D&iss=x")
+    );
+}
+
+#[test]
+fn a_callback_naming_another_issuer_is_refused() {
+    let t = app();
+    let idp = serve_idp(&t);
+    let mut c = t.client();
+    let callback = authorize(
+        &t,
+        &idp,
+        &mut c,
+        "/api/auth/sign-in/social",
+        json!({"provider": "acme", "errorCallbackURL": "/oops"}),
+        claims("s", "a@example.com", true, now_s(&t)),
+    );
+    let forged = callback.replace(&format!("iss={ISSUER}"), "iss=https://evil.example.com");
+    assert_eq!(
+        c.get(&forged).header("location").as_deref(),
+        Some("/oops?error=issuer_mismatch")
+    );
+}
+
+#[test]
+fn linking_with_an_id_token_answers_better_auths_codes() {
+    let t = app();
+    let _idp = serve_idp(&t);
+    let now = now_s(&t);
+    let token = |sub: &str, email: &str, verified: bool| jwt(&claims(sub, email, verified, now));
+    let mut ada = t.client();
+    ada.sign_up("ada@example.com", PASSWORD);
+    let link = |c: &mut Client<'_>, token: String| {
+        c.post(
+            "/api/auth/link-social",
+            json!({"provider": "acme", "idToken": {"token": token}}),
+        )
+    };
+    link(&mut ada, token("sub-1", "ada@example.com", false))
+        .assert_error(401, "LINKING_NOT_ALLOWED");
+    link(&mut ada, token("sub-1", "other@example.com", true))
+        .assert_error(401, "LINKING_DIFFERENT_EMAILS_NOT_ALLOWED");
+    let linked = link(&mut ada, token("sub-1", "ada@example.com", true));
+    assert_eq!(
+        linked.json(),
+        json!({"url": "", "status": true, "redirect": false})
+    );
+    let mut eve = t.client();
+    eve.sign_up("eve@example.com", PASSWORD);
+    link(&mut eve, token("sub-1", "eve@example.com", true))
+        .assert_error(409, "SOCIAL_ACCOUNT_ALREADY_LINKED");
+}
