@@ -204,6 +204,12 @@ fn authorize(
     )
 }
 
+/// A sign-in with `acme` whose refusals go to `/oops`, approved by the provider for `claims`.
+fn start_with_acme(t: &TestApp, idp: &Idp, c: &mut Client<'_>, claims: Value) -> String {
+    let body = json!({"provider": "acme", "errorCallbackURL": "/oops"});
+    authorize(t, idp, c, "/api/auth/sign-in/social", body, claims)
+}
+
 fn now_s(t: &TestApp) -> i64 {
     t.clock.get() / 1000
 }
@@ -317,12 +323,10 @@ fn a_state_is_spent_once_and_only_by_the_browser_that_started_it() {
     let t = app();
     let idp = serve_idp(&t);
     let mut c = t.client();
-    let callback = authorize(
+    let callback = start_with_acme(
         &t,
         &idp,
         &mut c,
-        "/api/auth/sign-in/social",
-        json!({"provider": "acme", "errorCallbackURL": "/oops"}),
         claims("sub-1", "a@example.com", true, now_s(&t)),
     );
     // Another browser (no state cookie) cannot use it.
@@ -368,12 +372,10 @@ fn the_providers_refusal_reaches_the_error_url_tidied() {
     let t = app();
     let idp = serve_idp(&t);
     let mut c = t.client();
-    let callback = authorize(
+    let callback = start_with_acme(
         &t,
         &idp,
         &mut c,
-        "/api/auth/sign-in/social",
-        json!({"provider": "acme", "errorCallbackURL": "/oops"}),
         claims("s", "a@example.com", true, now_s(&t)),
     );
     let state = query_of(&callback)["state"].clone();
@@ -416,14 +418,7 @@ fn a_spoiled_id_token_signs_nobody_in() {
     assert_eq!(t.sql.count(r#"select count(*) from "user""#), 0);
     // A wrong code (or verifier) is refused by the provider.
     let mut c = t.client();
-    let callback = authorize(
-        &t,
-        &idp,
-        &mut c,
-        "/api/auth/sign-in/social",
-        json!({"provider": "acme", "errorCallbackURL": "/oops"}),
-        claims("s", "a@example.com", true, now),
-    );
+    let callback = start_with_acme(&t, &idp, &mut c, claims("s", "a@example.com", true, now));
     let forged = callback.replace("code=code-", "code=forged-");
     assert_eq!(
         c.get(&forged).header("location").as_deref(),
@@ -941,12 +936,10 @@ fn a_callback_naming_another_issuer_is_refused() {
     let t = app();
     let idp = serve_idp(&t);
     let mut c = t.client();
-    let callback = authorize(
+    let callback = start_with_acme(
         &t,
         &idp,
         &mut c,
-        "/api/auth/sign-in/social",
-        json!({"provider": "acme", "errorCallbackURL": "/oops"}),
         claims("s", "a@example.com", true, now_s(&t)),
     );
     let forged = callback.replace(&format!("iss={ISSUER}"), "iss=https://evil.example.com");

@@ -40,19 +40,22 @@ macro_rules! user_columns {
 /// The columns a [`User`] is read from, for statements joined from pieces.
 pub const COLUMNS: &str = user_columns!();
 
-pub async fn find_by_email(sql: &dyn Sql, email: &str) -> Result<Option<User>, StorageError> {
+/// The user the condition (one of this module's) names with `value`.
+async fn find_where(
+    sql: &dyn Sql,
+    condition: &'static str,
+    value: &str,
+) -> Result<Option<User>, StorageError> {
+    let select = concat!("select ", user_columns!(), r#" from "user" "#);
     query_one(
         sql,
-        Statement::new(
-            concat!(
-                "select ",
-                user_columns!(),
-                r#" from "user" where "email" = ?1"#
-            ),
-            vec![email.into()],
-        ),
+        Statement::composed(&[select, condition], vec![value.into()]),
     )
     .await
+}
+
+pub async fn find_by_email(sql: &dyn Sql, email: &str) -> Result<Option<User>, StorageError> {
+    find_where(sql, r#"where "email" = ?1"#, email).await
 }
 
 /// A user with the password hash of its credential account (if any), for signing in.
@@ -117,18 +120,7 @@ pub async fn find_for_sign_in(
 }
 
 pub async fn find_by_id(sql: &dyn Sql, id: &str) -> Result<Option<User>, StorageError> {
-    query_one(
-        sql,
-        Statement::new(
-            concat!(
-                "select ",
-                user_columns!(),
-                r#" from "user" where "id" = ?1"#
-            ),
-            vec![id.into()],
-        ),
-    )
-    .await
+    find_where(sql, r#"where "id" = ?1"#, id).await
 }
 
 pub fn insert(user: &User) -> Statement {
