@@ -152,6 +152,31 @@ pub struct EmailOtpConfig {
     pub disable_sign_up: bool,
 }
 
+/// better-auth's twoFactor plugin. Durations in seconds.
+#[derive(Debug, Clone)]
+pub struct TwoFactorConfig {
+    /// `TWO_FACTOR_ENABLED` (on unless set false): users may turn on a second factor, and
+    /// password sign-ins of those who did ask for it.
+    pub enabled: bool,
+    /// `TWO_FACTOR_ISSUER`: the issuer authenticator apps show (`APP_NAME` unless set).
+    pub issuer: String,
+    /// `TWO_FACTOR_OTP_ENABLED` (on when mail is configured): codes by email as a second factor.
+    pub otp_enabled: bool,
+    /// `TWO_FACTOR_OTP_EXPIRES_IN`: seconds an emailed code works (better-auth's 180).
+    pub otp_expires_in: i64,
+    /// `TWO_FACTOR_OTP_ALLOWED_ATTEMPTS`: wrong tries an emailed code survives (better-auth's 5).
+    pub otp_allowed_attempts: i64,
+    /// `TWO_FACTOR_COOKIE_MAX_AGE`: seconds a sign-in waits for its second factor (600).
+    pub challenge_max_age: i64,
+    /// `TRUST_DEVICE_MAX_AGE`: seconds a trusted device skips the second factor (30 days).
+    pub trust_device_max_age: i64,
+    /// `TWO_FACTOR_LOCKOUT_MAX_FAILURES`: consecutive failed second factors before the lock
+    /// (better-auth's 10; 0 never locks).
+    pub lockout_max_failures: i64,
+    /// `TWO_FACTOR_LOCKOUT_SECONDS`: how long the lock lasts (better-auth's 900).
+    pub lockout_seconds: i64,
+}
+
 /// Email verification, password reset and email change. Durations in seconds.
 #[derive(Debug, Clone)]
 pub struct EmailConfig {
@@ -453,6 +478,7 @@ pub struct Config {
     pub social: SocialConfig,
     pub magic_link: MagicLinkConfig,
     pub email_otp: EmailOtpConfig,
+    pub two_factor: TwoFactorConfig,
 }
 
 impl Config {
@@ -782,6 +808,23 @@ impl Config {
             allowed_attempts: number("EMAIL_OTP_ALLOWED_ATTEMPTS", 3, 1, 10)?,
             disable_sign_up: flag("EMAIL_OTP_DISABLE_SIGN_UP", false)?,
         };
+        let two_factor = TwoFactorConfig {
+            enabled: flag("TWO_FACTOR_ENABLED", true)?,
+            issuer: get("TWO_FACTOR_ISSUER").unwrap_or_else(|| email.app_name.clone()),
+            otp_enabled: flag("TWO_FACTOR_OTP_ENABLED", email.mailer.is_some())?,
+            otp_expires_in: number("TWO_FACTOR_OTP_EXPIRES_IN", 180, 60, 3_600)?,
+            otp_allowed_attempts: number("TWO_FACTOR_OTP_ALLOWED_ATTEMPTS", 5, 1, 10)?,
+            challenge_max_age: number("TWO_FACTOR_COOKIE_MAX_AGE", 600, 60, 3_600)?,
+            trust_device_max_age: number("TRUST_DEVICE_MAX_AGE", 30 * 86_400, 60, 400 * 86_400)?,
+            lockout_max_failures: number("TWO_FACTOR_LOCKOUT_MAX_FAILURES", 10, 0, 1_000)?,
+            lockout_seconds: number("TWO_FACTOR_LOCKOUT_SECONDS", 900, 60, 86_400)?,
+        };
+        if two_factor.otp_enabled && email.mailer.is_none() {
+            return Err(ConfigError::Invalid {
+                name: "TWO_FACTOR_OTP_ENABLED",
+                reason: "needs MAIL_PROVIDER: the codes go by email".into(),
+            });
+        }
 
         let rate_limit = RateLimitConfig {
             enabled: flag("RATE_LIMIT_ENABLED", true)?,
@@ -826,6 +869,7 @@ impl Config {
             social,
             magic_link,
             email_otp,
+            two_factor,
         })
     }
 }

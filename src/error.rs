@@ -120,6 +120,17 @@ codes! {
     OtpExpired => "OTP_EXPIRED", "OTP expired";
     InvalidOtp => "INVALID_OTP", "Invalid OTP";
     TooManyAttempts => "TOO_MANY_ATTEMPTS", "Too many attempts";
+    OtpNotConfigured => "OTP_NOT_CONFIGURED", "OTP is not available";
+    OtpHasExpired => "OTP_HAS_EXPIRED", "OTP has expired";
+    TotpNotEnabled => "TOTP_NOT_ENABLED", "TOTP not enabled";
+    TotpAlreadyEnabled => "TOTP_ALREADY_ENABLED", "TOTP is already enabled";
+    TwoFactorNotEnabled => "TWO_FACTOR_NOT_ENABLED", "Two factor isn't enabled";
+    BackupCodesNotEnabled => "BACKUP_CODES_NOT_ENABLED", "Backup codes aren't enabled";
+    InvalidBackupCode => "INVALID_BACKUP_CODE", "Invalid backup code";
+    InvalidCode => "INVALID_CODE", "Invalid code";
+    TooManyAttemptsRequestNewCode => "TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE", "Too many attempts. Please request a new code.";
+    AccountTemporarilyLocked => "ACCOUNT_TEMPORARILY_LOCKED", "Too many failed verification attempts. Your account is temporarily locked. Please try again later.";
+    InvalidTwoFactorCookie => "INVALID_TWO_FACTOR_COOKIE", "Invalid two factor cookie";
     InternalServerError => "INTERNAL_SERVER_ERROR", "Internal Server Error";
     ServiceUnavailable => "SERVICE_UNAVAILABLE", "The service is temporarily unavailable";
 }

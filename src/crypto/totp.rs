@@ -8,20 +8,24 @@ use totp_rs::{Algorithm, Builder, Secret, Totp};
 pub const DIGITS: u8 = 6;
 pub const STEP_SECONDS: u64 = 30;
 
-/// A TOTP generator for one secret (at least 16 bytes).
+/// A TOTP generator for one secret.
 pub struct Generator(Totp);
 
 impl Generator {
+    /// For a secret of any length (better-auth takes imported secrets below RFC 4226's 128 bits)
+    /// and 6 to 8 digits.
     pub fn new(secret: &[u8], digits: u8) -> Option<Generator> {
-        Builder::new()
+        if secret.is_empty() || !(6..=8).contains(&digits) {
+            return None;
+        }
+        let totp = Builder::new()
             .with_algorithm(Algorithm::SHA1)
             .with_digits(digits)
             .with_skew(1)
             .with_step_duration(STEP_SECONDS)
             .with_secret(Secret::from(secret.to_vec()))
-            .build()
-            .ok()
-            .map(Generator)
+            .build_noncompliant();
+        Some(Generator(totp))
     }
 
     /// The code of the step `unix_seconds` falls in.
@@ -83,5 +87,11 @@ mod tests {
         assert!(totp.step_of(&code, now - STEP_SECONDS).is_some());
         assert!(totp.step_of(&code, now + 2 * STEP_SECONDS).is_none());
         assert!(totp.step_of("12345", now).is_none());
+        let short = Generator::new(b"0123456789", DIGITS).unwrap();
+        assert_eq!(
+            short.step_of(&short.code_at(now), now),
+            Some(now / STEP_SECONDS)
+        );
+        assert!(Generator::new(b"", DIGITS).is_none());
     }
 }

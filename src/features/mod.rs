@@ -12,6 +12,7 @@ pub mod service;
 pub mod session;
 pub mod social;
 pub mod sync;
+pub mod two_factor;
 pub mod user;
 pub mod verification;
 
@@ -26,6 +27,7 @@ pub const CATALOGUE: Catalogue = &[
     &verification::FEATURE,
     &magic_link::FEATURE,
     &email_otp::FEATURE,
+    &two_factor::FEATURE,
     &admin::FEATURE,
     &api_key::FEATURE,
     &jwt::FEATURE,

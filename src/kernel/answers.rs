@@ -18,6 +18,9 @@ pub enum Shape {
     True,
     Null,
     Nullable(&'static Shape),
+    /// One of these shapes (an answer that differs with the case, such as a sign-in that asks
+    /// for a second factor).
+    OneOf(&'static [Shape]),
     /// Any JSON value.
     Any,
 }

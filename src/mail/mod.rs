@@ -27,6 +27,8 @@ pub enum Kind {
     SignInCode,
     VerificationCode,
     ResetPasswordCode,
+    /// A second factor by email (better-auth's two-factor OTP).
+    TwoFactorCode,
 }
 
 impl Kind {
@@ -40,6 +42,7 @@ impl Kind {
             Kind::SignInCode => "sign-in-otp",
             Kind::VerificationCode => "email-verification-otp",
             Kind::ResetPasswordCode => "forget-password-otp",
+            Kind::TwoFactorCode => "two-factor-otp",
         }
     }
 }

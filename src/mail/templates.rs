@@ -103,6 +103,12 @@ pub fn render(d: &Details<'_>) -> Rendered {
             "Code",
             "If you did not ask for this, you can ignore this message: nobody can sign in without the code.",
         ),
+        Kind::TwoFactorCode => (
+            format!("Your {app} security code"),
+            format!("Someone signed in to your {app} account with your password. Use this code to finish signing in."),
+            "Code",
+            "If it was not you, do not share this code and change your password: nobody can finish signing in without it.",
+        ),
         Kind::VerificationCode => (
             format!("Your {app} verification code"),
             format!("Use this code to verify your email address for {app}."),

@@ -322,14 +322,18 @@ impl Sessions<'_> {
         Ok(())
     }
 
-    /// Runs a batch whose statement at `deleting` (if any) removes sessions, returning their
-    /// digests, then drops exactly those from KV: a session created while the batch was being
-    /// prepared cannot slip through.
+    /// Runs a batch whose statement at `deleting` (if any) removes sessions of `user_id`, returning
+    /// their digests, then drops exactly those from KV: a session created while the batch was
+    /// being prepared cannot slip through. The user's trusted devices end with the sessions.
     pub async fn run_revoking(
         &self,
-        batch: Vec<Statement>,
+        user_id: &str,
+        mut batch: Vec<Statement>,
         deleting: Option<usize>,
     ) -> Result<Vec<u64>, StorageError> {
+        if deleting.is_some() {
+            batch.push(table::delete_trusted_devices(user_id));
+        }
         let done = self.sql.run_batch(batch).await?;
         let digests = returned_text(deleting.and_then(|i| done.get(i)), table::RETURNED_DIGEST);
         self.forget_cached(&digests).await?;
@@ -342,7 +346,9 @@ impl Sessions<'_> {
             Some(keep) => table::delete_others_of_user(user_id, keep),
             None => table::delete_for_user(user_id),
         };
-        self.run_revoking(vec![delete], Some(0)).await.map(drop)
+        self.run_revoking(user_id, vec![delete], Some(0))
+            .await
+            .map(drop)
     }
 
     /// Rewrites the user copy inside every cached session of the user, after a profile change.

@@ -122,6 +122,15 @@ pub fn delete_others_of_user(user_id: &str, keep: &str) -> Statement {
     )
 }
 
+/// The user's trusted devices: better-auth's `trust-device-*` verification rows, valued with the
+/// user's id, which let a device skip the second factor. They end with the user's sessions.
+pub fn delete_trusted_devices(user_id: &str) -> Statement {
+    Statement::new(
+        r#"delete from "verification" where "identifier" >= 'trust-device-' and "identifier" < 'trust-device.' and "value" = ?1"#,
+        vec![user_id.into()],
+    )
+}
+
 /// Removes sessions that expired before `now_iso` (ISO-8601 text sorts chronologically).
 pub fn delete_expired(now_iso: &str) -> Statement {
     Statement::new(

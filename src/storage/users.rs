@@ -28,12 +28,15 @@ pub struct User {
     pub ban_reason: Option<String>,
     #[serde(default, deserialize_with = "super::dates::iso_opt")]
     pub ban_expires: Option<String>,
+    /// The two-factor plugin's switch: password sign-ins ask for a second factor.
+    #[serde(default, deserialize_with = "super::bool_from_int")]
+    pub two_factor_enabled: bool,
 }
 
 /// The columns a [`User`] is read from.
 macro_rules! user_columns {
     () => {
-        r#""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "role", "banned", "banReason", "banExpires""#
+        r#""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt", "role", "banned", "banReason", "banExpires", "twoFactorEnabled""#
     };
 }
 
@@ -87,7 +90,7 @@ pub async fn find_for_sign_in(
     let rows = sql
         .query(Statement::new(
             r#"select u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt",
-                      u."role", u."banned", u."banReason", u."banExpires", a."password",
+                      u."role", u."banned", u."banReason", u."banExpires", u."twoFactorEnabled", a."password",
                       c."count" as "failures", c."expiresAt" as "failuresUntil"
                from (select 1) as "one"
                left join "user" u on u."email" = ?1
@@ -153,13 +156,17 @@ pub fn update_profile(user: &User) -> Statement {
     )
 }
 
-/// Deletes the user, its accounts (`on delete cascade` would, but an imported database may not
-/// have its foreign keys) and its API keys (which have no foreign key); the caller deletes the
-/// sessions first.
+/// Deletes the user, its accounts and second factors (`on delete cascade` would, but an imported
+/// database may not have its foreign keys) and its API keys (which have no foreign key); the
+/// caller deletes the sessions first.
 pub fn delete(user_id: &str) -> Vec<Statement> {
     vec![
         Statement::new(
             r#"delete from "apikey" where "referenceId" = ?1"#,
+            vec![user_id.into()],
+        ),
+        Statement::new(
+            r#"delete from "twoFactor" where "userId" = ?1"#,
             vec![user_id.into()],
         ),
         Statement::new(

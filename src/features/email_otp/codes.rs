@@ -1,18 +1,17 @@
 //! One-time codes by email (better-auth's emailOTP): six digits, five minutes, a few wrong tries.
-//! D1 keeps an HMAC of the code under the secret (a plain hash of six digits would fall to a
-//! table of a million) with the count of wrong tries, and the address only as a digest. A try is
-//! counted, or the code spent, by an update that must find the row as it was read, so racing
-//! tries cannot get more guesses than allowed, nor spend one code twice.
+//! D1 keeps an HMAC of the code under the secret with the count of wrong tries
+//! ([`tries`]), and the address only as a digest; a code is spent by deleting its row, so racing
+//! uses cannot spend one code twice.
 
-use crate::crypto::hmac::hmac_sha256;
-use crate::crypto::{constant_time_eq, hex_encode, random, sha256_hex};
+use crate::crypto::{constant_time_eq, random, sha256_hex};
 use crate::error::{ApiError, Code};
 use crate::features::verification::one_time::{self, Carrying};
 use crate::features::verification::store as verifications;
+use crate::features::verification::tries::{self, Taken};
 use crate::kernel::context::Ctx;
 use crate::mail::{queue, Kind};
-use crate::storage::{query_one, returned_text, Row, Statement};
-use crate::time::{parse_iso, to_iso, SECOND};
+use crate::storage::Statement;
+use crate::time::{to_iso, SECOND};
 
 const CODE_LEN: usize = 6;
 
@@ -52,10 +51,7 @@ fn identifier(purpose: Purpose, email: &str) -> String {
 }
 
 fn digest(ctx: &Ctx<'_>, code: &str) -> String {
-    hex_encode(&hmac_sha256(
-        ctx.config.secret.expose(),
-        format!("email-otp:{code}").as_bytes(),
-    ))
+    tries::code_digest(ctx.config.secret.expose(), "email-otp", code)
 }
 
 /// Statements storing a new code for the address (replacing any earlier one) and queueing its
@@ -89,7 +85,7 @@ pub fn issue(
         verifications::insert_unbound(
             &random::alphanumeric(32)?,
             &id,
-            &format!("{}:0", digest(ctx, &code)),
+            &tries::fresh(&digest(ctx, &code)),
             &to_iso(expires_at),
             &to_iso(ctx.now),
         ),
@@ -108,9 +104,8 @@ pub fn issue(
 }
 
 /// Checks a code: 400 `INVALID_OTP` (wrong, unknown or spent), 400 `OTP_EXPIRED`, 403
-/// `TOO_MANY_ATTEMPTS` (the code is gone). Each try first takes one of the code's tries in one
-/// update, then compares, so racing tries never get more guesses than allowed. A right code is
-/// spent when `spend`; otherwise its try is given back.
+/// `TOO_MANY_ATTEMPTS` (the code is gone). Each try first takes one of the code's tries, then
+/// compares. A right code is spent when `spend`; otherwise its try is given back.
 pub async fn check(
     ctx: &Ctx<'_>,
     purpose: Purpose,
@@ -121,55 +116,21 @@ pub async fn check(
     let sql = ctx.drivers.sql.as_ref();
     let id = identifier(purpose, email);
     let invalid = || ApiError::new(400, Code::InvalidOtp);
-    let row: Option<Row> = query_one(
-        sql,
-        Statement::new(
-            r#"select "expiresAt" from "verification" where "identifier" = ?1 order by "createdAt" desc limit 1"#,
-            vec![id.as_str().into()],
-        ),
-    )
-    .await?;
-    let Some(row) = row else {
-        return Err(invalid());
+    let allowed = ctx.config.email_otp.allowed_attempts;
+    let stored = match tries::take(sql, &id, allowed, ctx.now).await? {
+        Taken::Missing => return Err(invalid()),
+        Taken::Expired => return Err(ApiError::new(400, Code::OtpExpired)),
+        Taken::Exhausted => return Err(ApiError::new(403, Code::TooManyAttempts)),
+        Taken::Payload(stored) => stored,
     };
-    let remove = Statement::new(
-        r#"delete from "verification" where "identifier" = ?1"#,
-        vec![id.as_str().into()],
-    );
-    let expires = row
-        .get("expiresAt")
-        .and_then(|v| v.as_str())
-        .and_then(parse_iso)
-        .unwrap_or(0);
-    if expires <= ctx.now {
-        sql.execute(remove).await?;
-        return Err(ApiError::new(400, Code::OtpExpired));
-    }
-    let taken = sql
-        .run_batch(vec![Statement::new(
-            r#"update "verification" set "value" = substr("value", 1, instr("value", ':')) || (cast(substr("value", instr("value", ':') + 1) as integer) + 1)
-               where "identifier" = ?1 and cast(substr("value", instr("value", ':') + 1) as integer) < ?2 returning "value""#,
-            vec![id.as_str().into(), ctx.config.email_otp.allowed_attempts.into()],
-        )])
-        .await?;
-    let Some(value) = returned_text(taken.first(), "value").into_iter().next() else {
-        sql.execute(remove).await?;
-        return Err(ApiError::new(403, Code::TooManyAttempts));
-    };
-    let stored = value.split(':').next().unwrap_or_default();
     if !constant_time_eq(digest(ctx, code).as_bytes(), stored.as_bytes()) {
         return Err(invalid());
     }
     if !spend {
-        sql.execute(Statement::new(
-            r#"update "verification" set "value" = substr("value", 1, instr("value", ':')) || max(cast(substr("value", instr("value", ':') + 1) as integer) - 1, 0)
-               where "identifier" = ?1"#,
-            vec![id.as_str().into()],
-        ))
-        .await?;
+        sql.execute(tries::give_back(&id)).await?;
         return Ok(());
     }
-    if sql.execute(remove).await? != 1 {
+    if sql.execute(tries::remove(&id)).await? != 1 {
         return Err(invalid());
     }
     Ok(())

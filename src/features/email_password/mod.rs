@@ -7,6 +7,7 @@ mod sign_in;
 mod sign_up;
 
 use crate::error::Code;
+use crate::features::two_factor;
 use crate::handler;
 use crate::kernel::catalogue::{Answer, Body, Endpoint, Feature, Field, Kind, Prop, Shape};
 use crate::kernel::formats::MAX_IMAGE_LEN;
@@ -68,11 +69,14 @@ pub const FEATURE: Feature = Feature {
                 REMEMBER,
                 Field::optional("callbackURL", Kind::Url, "Returned as `url` (and `Location`) for the client to go to"),
             ]),
-            answers: &[Answer::json(Shape::Object(&[
-                Prop::req("redirect", Shape::Boolean),
-                Prop::req("token", Shape::String),
-                Prop::opt("url", Shape::String),
-                Prop::req("user", Shape::Ref("User")),
+            answers: &[Answer::json(Shape::OneOf(&[
+                Shape::Object(&[
+                    Prop::req("redirect", Shape::Boolean),
+                    Prop::req("token", Shape::String),
+                    Prop::opt("url", Shape::String),
+                    Prop::req("user", Shape::Ref("User")),
+                ]),
+                two_factor::CHALLENGE_ANSWER,
             ]))],
             errors: &[
                 (400, Code::InvalidEmail),

@@ -131,7 +131,10 @@ pub async fn reset_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     batch.push(verifications::consume(&found.identifier, &now_iso));
     // Every other reset link of this user dies with this one.
     batch.push(one_time::revoke_all(Kind::ResetPassword, &user.id));
-    let changes = ctx.sessions().run_revoking(batch, revoking).await?;
+    let changes = ctx
+        .sessions()
+        .run_revoking(&user.id, batch, revoking)
+        .await?;
     if changes.get(spend_at) != Some(&1) {
         return Err(ApiError::new(400, Code::InvalidToken));
     }

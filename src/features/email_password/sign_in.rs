@@ -3,6 +3,7 @@
 
 use crate::error::{ApiError, Code};
 use crate::features::email_password::credentials::{self, check_not_too_long};
+use crate::features::two_factor;
 use crate::features::verification::email::verification_mail;
 use crate::kernel::context::Ctx;
 use crate::kernel::formats::is_valid_email;
@@ -62,6 +63,13 @@ pub async fn sign_in_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
 
     // After the password, as better-auth: a ban is news only to whoever knows it.
     let lift_ban = bans::admit(ctx.config, &user, ctx.now)?;
+
+    if let Some(challenge) = two_factor::challenge_password_sign_in(ctx, &user, remember).await? {
+        if lookup.failures > 0 {
+            sql.execute(counters::clear(&counter)).await?;
+        }
+        return Ok(challenge);
+    }
 
     let sessions = ctx.sessions();
     let session = sessions.new_session(

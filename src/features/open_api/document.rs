@@ -38,6 +38,9 @@ pub fn shape_schema(shape: &Shape) -> Value {
         Shape::True => json!({"type": "boolean", "const": true}),
         Shape::Null => json!({"type": "null"}),
         Shape::Nullable(inner) => json!({"anyOf": [shape_schema(inner), {"type": "null"}]}),
+        Shape::OneOf(shapes) => {
+            json!({"oneOf": shapes.iter().map(shape_schema).collect::<Vec<_>>()})
+        }
         Shape::Any => json!({}),
     }
 }

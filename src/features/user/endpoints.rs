@@ -88,7 +88,9 @@ pub async fn change_password(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         session_table::delete_for_user(&session.user.id),
         fresh.insert(),
     ]);
-    sessions.run_revoking(batch, Some(deleting)).await?;
+    sessions
+        .run_revoking(&session.user.id, batch, Some(deleting))
+        .await?;
     sessions.cache(&fresh.record, &session.user, ctx.now).await;
     ctx.set_session_cookie(&fresh.token, remember);
     Ok(Reply::json(
@@ -119,7 +121,9 @@ pub async fn delete_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     // The sessions first: that statement returns the deleted sessions' token digests.
     batch.push(session_table::delete_for_user(&session.user.id));
     batch.extend(users::delete(&session.user.id));
-    ctx.sessions().run_revoking(batch, Some(deleting)).await?;
+    ctx.sessions()
+        .run_revoking(&session.user.id, batch, Some(deleting))
+        .await?;
     ctx.clear_session_cookies();
     Ok(Reply::json(
         json!({"success": true, "message": "User deleted"}),

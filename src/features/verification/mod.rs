@@ -6,6 +6,7 @@ pub mod links;
 pub mod one_time;
 pub mod proven;
 pub mod store;
+pub mod tries;
 
 use crate::error::Code;
 use crate::handler;

@@ -33,7 +33,9 @@ pub async fn ban_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     batch.extend(sync::record(ctx, &id, SyncChange::Upsert)?);
     let deleting = batch.len();
     batch.push(session_table::delete_for_user(&id));
-    ctx.sessions().run_revoking(batch, Some(deleting)).await?;
+    ctx.sessions()
+        .run_revoking(&id, batch, Some(deleting))
+        .await?;
     let user = target(ctx, &id).await?;
     Ok(Reply::json(json!({ "user": user })))
 }

@@ -109,6 +109,7 @@ pub async fn create_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         banned: data.get("banned").and_then(Value::as_bool).unwrap_or(false),
         ban_reason: text("banReason"),
         ban_expires: text("banExpires"),
+        two_factor_enabled: false,
     };
     let mut batch = vec![users::insert(&user)];
     if user.ban_reason.is_some() || user.ban_expires.is_some() {
@@ -229,7 +230,7 @@ pub async fn update_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     if banning {
         batch.push(session_table::delete_for_user(&id));
     }
-    match ctx.sessions().run_revoking(batch, deleting).await {
+    match ctx.sessions().run_revoking(&id, batch, deleting).await {
         Ok(_) => {}
         Err(StorageError::Conflict(_)) => {
             return Err(ApiError::new(400, Code::UserAlreadyExistsUseAnotherEmail))
@@ -349,6 +350,8 @@ pub async fn remove_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let deleting = batch.len();
     batch.push(session_table::delete_for_user(&id));
     batch.extend(users::delete(&id));
-    ctx.sessions().run_revoking(batch, Some(deleting)).await?;
+    ctx.sessions()
+        .run_revoking(&id, batch, Some(deleting))
+        .await?;
     Ok(Reply::json(json!({ "success": true })))
 }
