@@ -23,8 +23,8 @@ if [ ! -d examples/payload/node_modules/payload ] || [ examples/payload/package-
 fi
 
 # PyJWT for the cross-language JWT test, openapi-spec-validator and schemathesis for the contract,
-# in the project's own virtualenv.
-if ! .venv/bin/python -c 'import jwt, cryptography, openapi_spec_validator, schemathesis' 2> /dev/null; then
+# pyotp as the authenticator app of the two-factor test, in the project's own virtualenv.
+if ! .venv/bin/python -c 'import jwt, cryptography, openapi_spec_validator, schemathesis, pyotp' 2> /dev/null; then
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r tests/e2e/requirements.txt
 fi
@@ -45,8 +45,10 @@ echo "== wasm build"
 bash scripts/build.sh > /dev/null
 # Size budgets: wasm size drives cold starts. Raise them on purpose, never by accident.
 # Raised from 1,750,000 / 600,000 for social sign-in: its flows (~70 KB gzip) and RS256/ES256
-# verification (the rsa and p256 crates, ~46 KB gzip); Workers accept 3 MB gzip on the Free plan.
-RAW_BUDGET=2000000 GZIP_BUDGET=720000
+# verification (the rsa and p256 crates, ~46 KB gzip); then from 2,000,000 / 720,000 for
+# two-factor (eight endpoints and their flows, and TOTP: ~110 KB raw in all). Workers accept 3 MB
+# gzip on the Free plan.
+RAW_BUDGET=2150000 GZIP_BUDGET=770000
 raw=$(stat -c %s build/index_bg.wasm); gz=$(gzip -9 -c build/index_bg.wasm | wc -c)
 echo "build/index_bg.wasm: $raw bytes raw (budget $RAW_BUDGET), $gz bytes gzip -9 (budget $GZIP_BUDGET)"
 if [ "$raw" -gt "$RAW_BUDGET" ] || [ "$gz" -gt "$GZIP_BUDGET" ]; then
