@@ -29,6 +29,14 @@ create index "apikey_referenceId_idx" on "apikey" ("referenceId");
 create index "apikey_key_idx" on "apikey" ("key");
 "#;
 
+/// better-auth 1.7.25's SQLite DDL for its twoFactor plugin, as `getMigrations` compiles it.
+const TWO_FACTOR_DDL: &str = r#"
+alter table "user" add column "twoFactorEnabled" integer default 0;
+create table "twoFactor" ("id" text not null primary key, "secret" text not null, "backupCodes" text not null, "userId" text not null references "user" ("id") on delete cascade, "verified" integer, "failedVerificationCount" integer, "lockedUntil" date);
+create index "twoFactor_secret_idx" on "twoFactor" ("secret");
+create index "twoFactor_userId_idx" on "twoFactor" ("userId");
+"#;
+
 fn statements(sql: &str) -> Vec<String> {
     let without_comments: String = sql
         .lines()
@@ -47,6 +55,15 @@ fn the_core_tables_match_better_auths_ddl_exactly() {
     let (name, sql) = MIGRATIONS[0];
     assert!(name.starts_with("0001_"));
     assert_eq!(statements(sql), statements(REFERENCE_DDL));
+}
+
+#[test]
+fn the_two_factor_schema_matches_better_auths_ddl_exactly() {
+    let (_, sql) = MIGRATIONS
+        .iter()
+        .find(|(name, _)| name.ends_with("_two_factor.sql"))
+        .expect("the two-factor migration");
+    assert_eq!(statements(sql), statements(TWO_FACTOR_DDL));
 }
 
 #[test]
