@@ -1,6 +1,7 @@
 //! Email verification and change of address: the one-time tokens behind every mailed link, their
 //! SQL, the links themselves, and the endpoints that send and redeem them.
 
+pub mod codes;
 pub mod email;
 pub mod links;
 pub mod one_time;

@@ -3,8 +3,6 @@
 //! fewer tries than allowed, so racing tries never get more guesses than allowed; a row out of
 //! tries or past its expiry is removed when met.
 
-use crate::crypto::hex_encode;
-use crate::crypto::hmac::hmac_sha256;
 use crate::storage::{query_one, returned_text, Row, Sql, Statement, StorageError};
 use crate::time::{parse_iso, Millis};
 
@@ -22,12 +20,6 @@ pub enum Taken {
 /// The value of a new row: its payload, no tries yet.
 pub fn fresh(payload: &str) -> String {
     format!("{payload}:0")
-}
-
-/// The digest a code is kept under: an HMAC under the secret, since a plain hash of a few digits
-/// falls to a table of them all.
-pub fn code_digest(secret: &[u8], purpose: &str, code: &str) -> String {
-    hex_encode(&hmac_sha256(secret, format!("{purpose}:{code}").as_bytes()))
 }
 
 pub fn remove(identifier: &str) -> Statement {
