@@ -1,5 +1,6 @@
 //! Cryptographic building blocks: random identifiers, HMAC signing, digests and password hashes.
 
+pub mod cose;
 pub mod hmac;
 pub mod jws;
 pub mod password;

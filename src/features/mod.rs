@@ -8,6 +8,7 @@ pub mod email_password;
 pub mod jwt;
 pub mod magic_link;
 pub mod open_api;
+pub mod passkey;
 pub mod service;
 pub mod session;
 pub mod social;
