@@ -152,6 +152,21 @@ pub struct EmailOtpConfig {
     pub disable_sign_up: bool,
 }
 
+/// `@better-auth/passkey`: the WebAuthn relying party.
+#[derive(Debug, Clone)]
+pub struct PasskeyConfig {
+    /// `PASSKEY_ENABLED` (on unless set false).
+    pub enabled: bool,
+    /// `PASSKEY_RP_ID`: the domain passkeys are bound to (`BETTER_AUTH_URL`'s host unless set);
+    /// every origin that uses them must be it or under it.
+    pub rp_id: String,
+    /// `PASSKEY_RP_NAME`: the name authenticators show (`APP_NAME` unless set).
+    pub rp_name: String,
+    /// `PASSKEY_USER_VERIFICATION=required`: only authenticators that verified the user (PIN,
+    /// biometrics) count; `preferred` (the default, as better-auth) asks without requiring.
+    pub require_user_verification: bool,
+}
+
 /// better-auth's twoFactor plugin. Durations in seconds.
 #[derive(Debug, Clone)]
 pub struct TwoFactorConfig {
@@ -479,6 +494,7 @@ pub struct Config {
     pub magic_link: MagicLinkConfig,
     pub email_otp: EmailOtpConfig,
     pub two_factor: TwoFactorConfig,
+    pub passkey: PasskeyConfig,
 }
 
 impl Config {
@@ -819,6 +835,23 @@ impl Config {
             lockout_max_failures: number("TWO_FACTOR_LOCKOUT_MAX_FAILURES", 10, 0, 1_000)?,
             lockout_seconds: number("TWO_FACTOR_LOCKOUT_SECONDS", 900, 60, 86_400)?,
         };
+        let passkey = PasskeyConfig {
+            enabled: flag("PASSKEY_ENABLED", true)?,
+            rp_id: get("PASSKEY_RP_ID")
+                .unwrap_or_else(|| base_origin.host().to_string())
+                .to_ascii_lowercase(),
+            rp_name: get("PASSKEY_RP_NAME").unwrap_or_else(|| email.app_name.clone()),
+            require_user_verification: match get("PASSKEY_USER_VERIFICATION").as_deref() {
+                None | Some("preferred") => false,
+                Some("required") => true,
+                Some(v) => {
+                    return Err(ConfigError::Invalid {
+                        name: "PASSKEY_USER_VERIFICATION",
+                        reason: format!("expected preferred or required, got {v:?}"),
+                    })
+                }
+            },
+        };
         if two_factor.otp_enabled && email.mailer.is_none() {
             return Err(ConfigError::Invalid {
                 name: "TWO_FACTOR_OTP_ENABLED",
@@ -870,6 +903,7 @@ impl Config {
             magic_link,
             email_otp,
             two_factor,
+            passkey,
         })
     }
 }

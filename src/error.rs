@@ -131,6 +131,11 @@ codes! {
     TooManyAttemptsRequestNewCode => "TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE", "Too many attempts. Please request a new code.";
     AccountTemporarilyLocked => "ACCOUNT_TEMPORARILY_LOCKED", "Too many failed verification attempts. Your account is temporarily locked. Please try again later.";
     InvalidTwoFactorCookie => "INVALID_TWO_FACTOR_COOKIE", "Invalid two factor cookie";
+    ChallengeNotFound => "CHALLENGE_NOT_FOUND", "Challenge not found";
+    YouAreNotAllowedToRegisterThisPasskey => "YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY", "You are not allowed to register this passkey";
+    FailedToVerifyRegistration => "FAILED_TO_VERIFY_REGISTRATION", "Failed to verify registration";
+    PasskeyNotFound => "PASSKEY_NOT_FOUND", "Passkey not found";
+    AuthenticationFailed => "AUTHENTICATION_FAILED", "Authentication failed";
     InternalServerError => "INTERNAL_SERVER_ERROR", "Internal Server Error";
     ServiceUnavailable => "SERVICE_UNAVAILABLE", "The service is temporarily unavailable";
 }

@@ -37,6 +37,13 @@ create index "twoFactor_secret_idx" on "twoFactor" ("secret");
 create index "twoFactor_userId_idx" on "twoFactor" ("userId");
 "#;
 
+/// `@better-auth/passkey` 1.7.6's SQLite DDL, as better-auth 1.7.25's `getMigrations` compiles it.
+const PASSKEY_DDL: &str = r#"
+create table "passkey" ("id" text not null primary key, "name" text, "publicKey" text not null, "userId" text not null references "user" ("id") on delete cascade, "credentialID" text not null, "counter" integer not null, "deviceType" text not null, "backedUp" integer not null, "transports" text, "createdAt" date, "aaguid" text);
+create index "passkey_userId_idx" on "passkey" ("userId");
+create index "passkey_credentialID_idx" on "passkey" ("credentialID");
+"#;
+
 fn statements(sql: &str) -> Vec<String> {
     let without_comments: String = sql
         .lines()
@@ -64,6 +71,15 @@ fn the_two_factor_schema_matches_better_auths_ddl_exactly() {
         .find(|(name, _)| name.ends_with("_two_factor.sql"))
         .expect("the two-factor migration");
     assert_eq!(statements(sql), statements(TWO_FACTOR_DDL));
+}
+
+#[test]
+fn the_passkey_table_matches_better_auths_ddl_exactly() {
+    let (_, sql) = MIGRATIONS
+        .iter()
+        .find(|(name, _)| name.ends_with("_passkeys.sql"))
+        .expect("the passkey migration");
+    assert_eq!(statements(sql), statements(PASSKEY_DDL));
 }
 
 #[test]

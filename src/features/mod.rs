@@ -29,6 +29,7 @@ pub const CATALOGUE: Catalogue = &[
     &magic_link::FEATURE,
     &email_otp::FEATURE,
     &two_factor::FEATURE,
+    &passkey::FEATURE,
     &admin::FEATURE,
     &api_key::FEATURE,
     &jwt::FEATURE,

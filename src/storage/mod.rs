@@ -196,6 +196,18 @@ fn decode<T: DeserializeOwned>(row: Row) -> Result<T, StorageError> {
         .map_err(|e| StorageError::Decode(e.to_string()))
 }
 
+/// An integer column that may be null; D1 may hand integers over as floats.
+pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize;
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        serde_json::Value::String(s) => s.parse().ok(),
+        _ => None,
+    })
+}
+
 /// SQLite booleans are 0/1 integers; D1 may hand them over as floats.
 pub(crate) fn bool_from_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     use serde::Deserialize;

@@ -156,7 +156,7 @@ pub fn update_profile(user: &User) -> Statement {
     )
 }
 
-/// Deletes the user, its accounts and second factors (`on delete cascade` would, but an imported
+/// Deletes the user, its accounts, second factors and passkeys (`on delete cascade` would, but an imported
 /// database may not have its foreign keys) and its API keys (which have no foreign key); the
 /// caller deletes the sessions first.
 pub fn delete(user_id: &str) -> Vec<Statement> {
@@ -167,6 +167,10 @@ pub fn delete(user_id: &str) -> Vec<Statement> {
         ),
         Statement::new(
             r#"delete from "twoFactor" where "userId" = ?1"#,
+            vec![user_id.into()],
+        ),
+        Statement::new(
+            r#"delete from "passkey" where "userId" = ?1"#,
             vec![user_id.into()],
         ),
         Statement::new(

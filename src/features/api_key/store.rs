@@ -25,9 +25,9 @@ pub struct StoredKey {
     pub prefix: Option<String>,
     #[serde(rename = "key")]
     pub digest: String,
-    #[serde(default, deserialize_with = "whole_number")]
+    #[serde(default, deserialize_with = "crate::storage::whole_number")]
     pub refill_interval: Option<i64>,
-    #[serde(default, deserialize_with = "whole_number")]
+    #[serde(default, deserialize_with = "crate::storage::whole_number")]
     pub refill_amount: Option<i64>,
     #[serde(default, deserialize_with = "dates::iso_opt")]
     pub last_refill_at: Option<String>,
@@ -35,13 +35,13 @@ pub struct StoredKey {
     pub enabled: Option<bool>,
     #[serde(default, deserialize_with = "flag")]
     pub rate_limit_enabled: Option<bool>,
-    #[serde(default, deserialize_with = "whole_number")]
+    #[serde(default, deserialize_with = "crate::storage::whole_number")]
     pub rate_limit_time_window: Option<i64>,
-    #[serde(default, deserialize_with = "whole_number")]
+    #[serde(default, deserialize_with = "crate::storage::whole_number")]
     pub rate_limit_max: Option<i64>,
-    #[serde(default, deserialize_with = "whole_number")]
+    #[serde(default, deserialize_with = "crate::storage::whole_number")]
     pub request_count: Option<i64>,
-    #[serde(default, deserialize_with = "whole_number")]
+    #[serde(default, deserialize_with = "crate::storage::whole_number")]
     pub remaining: Option<i64>,
     #[serde(default, deserialize_with = "dates::iso_opt")]
     pub last_request: Option<String>,
@@ -58,15 +58,6 @@ pub struct StoredKey {
     /// The counters exactly as stored, which a use must find unchanged to count.
     #[serde(skip)]
     pub read_counters: Vec<Value>,
-}
-
-/// Numbers as D1 gives them (integers, or floats holding whole numbers).
-fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        serde_json::Value::String(s) => s.parse().ok(),
-        _ => None,
-    })
 }
 
 /// A boolean column that may be null (better-auth's default then applies).
