@@ -46,9 +46,10 @@ bash scripts/build.sh > /dev/null
 # Size budgets: wasm size drives cold starts. Raise them on purpose, never by accident.
 # Raised from 1,750,000 / 600,000 for social sign-in: its flows (~70 KB gzip) and RS256/ES256
 # verification (the rsa and p256 crates, ~46 KB gzip); then from 2,000,000 / 720,000 for
-# two-factor (eight endpoints and their flows, and TOTP: ~110 KB raw in all). Workers accept 3 MB
-# gzip on the Free plan.
-RAW_BUDGET=2150000 GZIP_BUDGET=770000
+# two-factor (eight endpoints and their flows, and TOTP: ~110 KB raw in all); then from 2,150,000 /
+# 770,000 for passkeys (WebAuthn checks, CBOR and COSE decoding, seven endpoints: ~175 KB raw,
+# ~58 KB gzip). Workers accept 3 MB gzip on the Free plan.
+RAW_BUDGET=2350000 GZIP_BUDGET=840000
 raw=$(stat -c %s build/index_bg.wasm); gz=$(gzip -9 -c build/index_bg.wasm | wc -c)
 echo "build/index_bg.wasm: $raw bytes raw (budget $RAW_BUDGET), $gz bytes gzip -9 (budget $GZIP_BUDGET)"
 if [ "$raw" -gt "$RAW_BUDGET" ] || [ "$gz" -gt "$GZIP_BUDGET" ]; then
