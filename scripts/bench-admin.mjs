@@ -2,6 +2,7 @@
 // a session read standing on an API key beside one standing on a session token, interleaved with
 // the /api/auth/ok floor, and prints medians and ratios.
 import { execFileSync } from "node:child_process";
+import { timeAgainstFloor } from "./bench-floor.mjs";
 
 const users = Number(process.argv[2]);
 const base = process.env.BASE_URL;
@@ -26,20 +27,9 @@ const queries = [
   ["get-session, session token (KV)", `${api}/get-session`, auth],
   ["get-session, x-api-key (D1, counted)", `${api}/get-session`, { "x-api-key": key }],
 ];
-const samples = queries.map(() => []);
-for (let i = 0; i < 23; i++) {
-  for (const [j, [, url, h]] of queries.entries()) {
-    const start = performance.now();
-    const res = await fetch(url, { headers: h });
-    const body = await res.json();
-    if (res.status !== 200) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
-    if (i >= 3) samples[j].push(performance.now() - start);
-  }
-}
-const median = (s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)];
-const floor = median(samples[0]);
-console.log(`list-users over ${users} users in local D1 (wrangler dev), and session reads, medians of 20:`);
-for (const [j, [what]] of queries.entries()) {
-  const ms = median(samples[j]);
-  console.log(`${what.padEnd(34)} ${ms.toFixed(2).padStart(8)} ms   ${j === 0 ? "" : `${(ms / floor).toFixed(1)}x the /ok floor`}`);
-}
+const runs = queries.map(([what, url, h]) => [what, async () => {
+  const res = await fetch(url, { headers: h });
+  const body = await res.json();
+  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
+}]);
+await timeAgainstFloor(`list-users over ${users} users in local D1 (wrangler dev), and session reads`, runs, { rounds: 20, width: 34 });

@@ -2,6 +2,7 @@
 // `POST /sign-in/social` then the callback with the provider's code, for a returning user,
 // interleaved with the /api/auth/ok floor; prints medians and ratios.
 import { startGitHub, startSpoilingProvider } from "../tests/e2e/social/fakes.mjs";
+import { timeAgainstFloor } from "./bench-floor.mjs";
 
 const api = `${process.env.BASE_URL}/api/auth`;
 const oidc = await startSpoilingProvider({ port: Number(process.env.OIDC_PORT), clientId: "portcullis" });
@@ -23,20 +24,6 @@ const runs = [
   ["OpenID provider (RS256), sign-in + callback", () => signIn("idp")],
   ["GitHub (OAuth 2.0 + 2 API calls), sign-in + callback", () => signIn("github")],
 ];
-const samples = runs.map(() => []);
-for (let i = 0; i < 33; i++) {
-  for (const [j, [, run]] of runs.entries()) {
-    const start = performance.now();
-    await run();
-    if (i >= 3) samples[j].push(performance.now() - start);
-  }
-}
-const median = (s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)];
-const floor = median(samples[0]);
-console.log("social sign-in in workerd (wrangler dev), loopback providers, medians of 30:");
-for (const [j, [what]] of runs.entries()) {
-  const ms = median(samples[j]);
-  console.log(`${what.padEnd(54)} ${ms.toFixed(2).padStart(8)} ms   ${j === 0 ? "" : `${(ms / floor).toFixed(1)}x the /ok floor`}`);
-}
+await timeAgainstFloor("social sign-in in workerd (wrangler dev), loopback providers", runs, { width: 54 });
 await oidc.close();
 await github.close();
