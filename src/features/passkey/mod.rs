@@ -63,6 +63,7 @@ pub const FEATURE: Feature = Feature {
                 Field::optional("context", Kind::String, "Ignored (better-auth passes it to its hooks)"),
             ],
             answers: &[Answer::json(Shape::Any)],
+            errors: &[(400, Code::ValidationError)],
             ..Endpoint::get("/passkey/generate-register-options", "generatePasskeyRegistrationOptions", handler!(endpoints::generate_register_options))
         }),
         plugin(Endpoint {
