@@ -33,6 +33,7 @@ pub const FEATURE: Feature = Feature {
                 Prop::req("banned", Shape::Boolean),
                 Prop::req("banReason", Shape::Nullable(&Shape::String)),
                 Prop::req("banExpires", Shape::Nullable(&Shape::DateTime)),
+                Prop::req("twoFactorEnabled", Shape::Boolean),
             ]),
         ),
         (
