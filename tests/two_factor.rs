@@ -745,3 +745,30 @@ fn of_two_uses_of_one_backup_code_at_once_one_wins() {
     .assert_error_message(409, "Failed to verify backup code. Please try again.");
     assert!(c.cookie(SESSION).is_none());
 }
+
+#[test]
+fn a_user_id_with_colons_and_digits_survives_the_challenges_try_count() {
+    let t = app(&[]);
+    let (_, factors) = with_totp(&t, "ada@example.com");
+    // An imported user whose id ends like a try count.
+    let old = user_id(&t, "ada@example.com");
+    t.sql.exec(&format!(
+        r#"pragma foreign_keys = off;
+           update "user" set "id" = 'legacy:user:42' where "id" = '{old}';
+           update "account" set "userId" = 'legacy:user:42' where "userId" = '{old}';
+           update "twoFactor" set "userId" = 'legacy:user:42' where "userId" = '{old}';
+           delete from "session";"#
+    ));
+    let mut c = challenged(&t, "ada@example.com");
+    c.post(
+        "/api/auth/two-factor/verify-totp",
+        json!({"code": other_code(&code_at(&t, &factors.secret, 1))}),
+    )
+    .assert_error(401, "INVALID_CODE");
+    let res = c.post(
+        "/api/auth/two-factor/verify-totp",
+        json!({"code": code_at(&t, &factors.secret, 1)}),
+    );
+    assert_eq!(res.status(), 200, "{}", res.json());
+    assert_eq!(res.json()["user"]["id"], "legacy:user:42");
+}
