@@ -7,7 +7,7 @@
 use portcullis::features::passkey::relying_party::{
     asserted_credential, verify_authentication, verify_registration, Expected, Refusal,
 };
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn fixture() -> Value {
     serde_json::from_str(include_str!("fixtures/webauthn.json")).unwrap()
@@ -272,4 +272,77 @@ fn assertions_wrong_in_one_way_are_refused() {
         .unwrap_err(),
         Refusal::Signature
     );
+}
+
+#[test]
+fn truncated_or_garbled_responses_are_refused_without_a_panic() {
+    use base64::Engine;
+    use ciborium::Value as Cbor;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let f = fixture();
+    let case = &f["cases"]["RS256-none"];
+    let challenge = text(&case["registrationChallenge"]);
+    let object_bytes = b64
+        .decode(text(&case["registration"]["response"]["attestationObject"]))
+        .unwrap();
+    let object: Cbor = ciborium::de::from_reader(&object_bytes[..]).unwrap();
+    let Cbor::Map(entries) = object else {
+        panic!("a map")
+    };
+    let auth_data = entries
+        .iter()
+        .find_map(|(k, v)| (k.as_text() == Some("authData")).then(|| v.as_bytes().unwrap().clone()))
+        .unwrap();
+    for len in 0..auth_data.len() {
+        let cut: Vec<(Cbor, Cbor)> = entries
+            .iter()
+            .map(|(k, v)| match k.as_text() {
+                Some("authData") => (k.clone(), Cbor::Bytes(auth_data[..len].to_vec())),
+                _ => (k.clone(), v.clone()),
+            })
+            .collect();
+        let mut encoded = Vec::new();
+        ciborium::ser::into_writer(&Cbor::Map(cut), &mut encoded).unwrap();
+        let mut response = case["registration"].clone();
+        response["response"]["attestationObject"] = Value::String(b64.encode(&encoded));
+        assert!(
+            verify_registration(&response, &expected(challenge, "localhost")).is_err(),
+            "authData cut to {len} bytes"
+        );
+    }
+    for len in 0..object_bytes.len() {
+        let mut response = case["registration"].clone();
+        response["response"]["attestationObject"] = Value::String(b64.encode(&object_bytes[..len]));
+        assert!(verify_registration(&response, &expected(challenge, "localhost")).is_err());
+    }
+    let auth = &case["authentication"];
+    let data = b64
+        .decode(text(&auth["response"]["authenticatorData"]))
+        .unwrap();
+    for len in 0..data.len() {
+        let mut response = auth.clone();
+        response["response"]["authenticatorData"] = Value::String(b64.encode(&data[..len]));
+        assert!(verify_authentication(
+            &response,
+            &expected(text(&case["authenticationChallenge"]), "localhost"),
+            &public_key_of(case),
+            0
+        )
+        .is_err());
+    }
+    for garbage in [
+        json!(null),
+        json!("x"),
+        json!({"response": 5}),
+        json!({"id": "a", "rawId": "a", "type": "public-key", "response": {"clientDataJSON": "!!"}}),
+    ] {
+        assert!(verify_registration(&garbage, &expected(challenge, "localhost")).is_err());
+        assert!(verify_authentication(
+            &garbage,
+            &expected(challenge, "localhost"),
+            &public_key_of(case),
+            0
+        )
+        .is_err());
+    }
 }
