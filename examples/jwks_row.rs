@@ -9,7 +9,10 @@ fn main() {}
 fn main() {
     use portcullis::features::jwt::keys::KeyPair;
     let secret = std::env::args().nth(1).unwrap_or_default();
-    let pair = match KeyPair::generate("portcullis-key".into()) {
+    let pair = match KeyPair::generate(
+        "portcullis-key".into(),
+        portcullis::features::jwt::keys::Alg::EdDSA,
+    ) {
         Ok(pair) => pair,
         Err(e) => return eprintln!("{e}"),
     };

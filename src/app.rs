@@ -3,7 +3,6 @@
 use crate::config::{Config, ConfigError};
 use crate::drivers::{Drivers, Level};
 use crate::features;
-use crate::features::jwt::keyring::KeyRing;
 use crate::features::sync::drain::Drain;
 use crate::features::sync::reconcile::Reconcile;
 use crate::kernel::request::Request;
@@ -51,23 +50,23 @@ impl App {
             .await;
         let log = self.drivers.log.as_ref();
         if let Ok(config) = &self.config {
-            let ring = KeyRing {
-                sql: self.drivers.sql.as_ref(),
-                config,
-                cache: self.drivers.isolate.get(),
-            };
-            match ring.rotate(now).await {
-                Ok(r) => log.log(
-                    Level::Info,
-                    &format!(
-                        "[cron {cron}] signing keys: created {:?}, pruned {}",
-                        r.created, r.pruned
+            for alg in features::signing_algorithms(config) {
+                let ring = features::jwt::ring(config, &self.drivers, alg);
+                match ring.rotate(now).await {
+                    Ok(r) => log.log(
+                        Level::Info,
+                        &format!(
+                            "[cron {cron}] {} signing keys: created {:?}, pruned {}",
+                            alg.as_str(),
+                            r.created,
+                            r.pruned
+                        ),
                     ),
-                ),
-                Err(e) => log.log(
-                    Level::Error,
-                    &format!("[cron {cron}] key rotation failed: {e}"),
-                ),
+                    Err(e) => log.log(
+                        Level::Error,
+                        &format!("[cron {cron}] {} key rotation failed: {e}", alg.as_str()),
+                    ),
+                }
             }
         }
         let now_iso = crate::time::to_iso(now);
@@ -78,6 +77,7 @@ impl App {
                 crate::session::store::delete_expired(&now_iso),
                 crate::features::verification::store::delete_expired(&now_iso),
                 crate::features::api_key::store::delete_expired(&now_iso),
+                crate::features::supabase::store::delete_orphans(),
                 crate::mail::outbox::delete_expired(now),
                 crate::storage::counters::delete_expired(now),
             ])
@@ -86,12 +86,13 @@ impl App {
             Ok(n) => log.log(
                 Level::Info,
                 &format!(
-                    "[cron {cron}] removed expired: {} sessions, {} tokens, {} API keys, {} undelivered messages, {} rate counters",
+                    "[cron {cron}] removed expired: {} sessions, {} tokens, {} API keys, {} refresh tokens, {} undelivered messages, {} rate counters",
                     n.first().unwrap_or(&0),
                     n.get(1).unwrap_or(&0),
                     n.get(2).unwrap_or(&0),
                     n.get(3).unwrap_or(&0),
-                    n.get(4).unwrap_or(&0)
+                    n.get(4).unwrap_or(&0),
+                    n.get(5).unwrap_or(&0)
                 ),
             ),
             Err(e) => log.log(
@@ -148,6 +149,9 @@ impl App {
 
     /// The discovery documents at the origin's root, then the endpoints under the base path.
     async fn answer(&self, config: &Config, req: Request, now: Millis) -> Handled {
+        if features::supabase::serves(config, req.uri().path()) {
+            return features::supabase::handle(config, &self.drivers, req, now).await;
+        }
         if kernel::check_header_size(req.headers()).is_ok() {
             let well_known = features::jwt::well_known(config, &self.drivers, &req, now).await;
             if let Some(res) = well_known {

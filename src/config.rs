@@ -167,6 +167,21 @@ pub struct PasskeyConfig {
     pub require_user_verification: bool,
 }
 
+/// Supabase Auth's API (GoTrue's, for `@supabase/supabase-js`) beside better-auth's, over the same
+/// users and sessions. Durations in seconds.
+#[derive(Debug, Clone)]
+pub struct SupabaseConfig {
+    /// `SUPABASE_API_PATH`: where the API is served (`/auth/v1` unless set).
+    pub base_path: String,
+    /// `SUPABASE_JWT_EXPIRY`: how long an access token lives (GoTrue's `JWT_EXP`).
+    pub access_token_lifetime: i64,
+    /// `SUPABASE_REFRESH_TOKEN_REUSE_INTERVAL`: how long a refresh token that was just used may be
+    /// used again (a client that lost the answer) before reuse revokes its session.
+    pub refresh_reuse_interval: i64,
+    /// `SUPABASE_OTP_EXPIRY`: how long an emailed code or link lives.
+    pub otp_expires_in: i64,
+}
+
 /// better-auth's twoFactor plugin. Durations in seconds.
 #[derive(Debug, Clone)]
 pub struct TwoFactorConfig {
@@ -495,6 +510,8 @@ pub struct Config {
     pub email_otp: EmailOtpConfig,
     pub two_factor: TwoFactorConfig,
     pub passkey: PasskeyConfig,
+    /// `SUPABASE_API_ENABLED=true`: the Supabase Auth API is served.
+    pub supabase: Option<SupabaseConfig>,
 }
 
 impl Config {
@@ -852,6 +869,38 @@ impl Config {
                 }
             },
         };
+        let supabase = if flag("SUPABASE_API_ENABLED", false)? {
+            let path = get("SUPABASE_API_PATH").unwrap_or_else(|| "/auth/v1".into());
+            let path = path.trim_end_matches('/').to_string();
+            let clashes = path == base_path
+                || path.starts_with(&format!("{base_path}/"))
+                || base_path.starts_with(&format!("{path}/"));
+            if !path.starts_with('/')
+                || path.len() < 2
+                || clashes
+                || path.starts_with("/.well-known")
+            {
+                return Err(ConfigError::Invalid {
+                    name: "SUPABASE_API_PATH",
+                    reason: format!(
+                        "{path:?} must be a path such as /auth/v1, apart from {base_path}"
+                    ),
+                });
+            }
+            Some(SupabaseConfig {
+                base_path: path,
+                access_token_lifetime: number("SUPABASE_JWT_EXPIRY", 3_600, 30, 604_800)?,
+                refresh_reuse_interval: number(
+                    "SUPABASE_REFRESH_TOKEN_REUSE_INTERVAL",
+                    10,
+                    0,
+                    3_600,
+                )?,
+                otp_expires_in: number("SUPABASE_OTP_EXPIRY", 3_600, 60, 86_400)?,
+            })
+        } else {
+            None
+        };
         if two_factor.otp_enabled && email.mailer.is_none() {
             return Err(ConfigError::Invalid {
                 name: "TWO_FACTOR_OTP_ENABLED",
@@ -904,6 +953,7 @@ impl Config {
             email_otp,
             two_factor,
             passkey,
+            supabase,
         })
     }
 }

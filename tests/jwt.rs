@@ -275,7 +275,11 @@ fn keys_rotate_through_the_cron_without_breaking_tokens_in_flight() {
 #[test]
 fn a_key_row_without_expiry_from_better_auth_signs_and_rotates() {
     let t = TestApp::new();
-    let pair = KeyPair::generate("imported-key".into()).unwrap();
+    let pair = KeyPair::generate(
+        "imported-key".into(),
+        portcullis::features::jwt::keys::Alg::EdDSA,
+    )
+    .unwrap();
     let private = pair
         .encrypted_private_jwk(SECRET.as_bytes())
         .unwrap()

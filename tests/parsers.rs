@@ -144,7 +144,7 @@ proptest! {
 
     #[test]
     fn the_jwt_verifier_never_panics_and_refuses_any_altered_token(junk in ".{0,200}", flip in 0usize..200) {
-        let pair = KeyPair::generate("k1".into()).unwrap();
+        let pair = KeyPair::generate("k1".into(), portcullis::features::jwt::keys::Alg::EdDSA).unwrap();
         let keys = [pair.public()];
         let expect = Expectations { issuer: "https://auth.example.com", audience: "https://auth.example.com", now: 1_000, leeway: 0 };
         let _ = verify(&junk, &keys, &expect);

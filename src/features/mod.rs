@@ -12,6 +12,7 @@ pub mod passkey;
 pub mod service;
 pub mod session;
 pub mod social;
+pub mod supabase;
 pub mod sync;
 pub mod two_factor;
 pub mod user;
@@ -36,6 +37,7 @@ pub const CATALOGUE: Catalogue = &[
     &sync::FEATURE,
     &open_api::FEATURE,
     &service::FEATURE,
+    &supabase::FEATURE,
 ];
 
 /// The tables no single feature owns: better-auth's core schema (`user`, `session`, `account`,
@@ -45,6 +47,16 @@ pub const SHARED_MIGRATIONS: &[&str] = &[
     "0004_mail_outbox.sql",
     "0005_rate_limit_counters.sql",
 ];
+
+/// The algorithms whose signing keys the cron rotates: Ed25519 for better-auth's tokens, and
+/// P-256 for Supabase's access tokens when that API is on.
+pub fn signing_algorithms(config: &crate::config::Config) -> Vec<jwt::keys::Alg> {
+    let mut algs = vec![jwt::keys::Alg::EdDSA];
+    if config.supabase.is_some() {
+        algs.push(jwt::keys::Alg::ES256);
+    }
+    algs
+}
 
 /// Every rate rule an endpoint declares (each needs its binding).
 pub fn declared_rules() -> impl Iterator<Item = Rule> {

@@ -272,6 +272,11 @@ impl<'a> Ctx<'a> {
         self.push_cookie(short, &signed, max_age);
     }
 
+    /// The cookies set so far, taken out of the answer (for APIs that carry sessions otherwise).
+    pub fn take_cookies(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.set_cookies)
+    }
+
     pub fn expire_cookie(&mut self, short: &str) {
         self.push_cookie(short, "", Some(0));
     }

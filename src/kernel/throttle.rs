@@ -16,7 +16,19 @@ pub async fn check(
     req: &Request,
     endpoint: &Endpoint,
 ) -> Option<Reply> {
-    let rule = config.rate_limit.rule_for(endpoint.path, endpoint.rate)?;
+    check_rule(config, drivers, req, endpoint.path, endpoint.rate).await
+}
+
+/// [`check`] for a request counted under `path` with the `declared` rule (a custom rule for the
+/// path replaces it).
+pub async fn check_rule(
+    config: &Config,
+    drivers: &Drivers,
+    req: &Request,
+    path: &str,
+    declared: Option<crate::rate_limit::Rule>,
+) -> Option<Reply> {
+    let rule = config.rate_limit.rule_for(path, declared)?;
     let client = client_key(&config.rate_limit.ip_headers, |name| header(req, name))
         .unwrap_or_else(|| {
             if drivers.warnings.first("no client address") {
@@ -32,7 +44,7 @@ pub async fn check(
         });
     match drivers
         .limiter
-        .allow(rule, &format!("{client}|{}", endpoint.path))
+        .allow(rule, &format!("{client}|{path}"))
         .await
     {
         Ok(true) => None,

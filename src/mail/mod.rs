@@ -29,6 +29,8 @@ pub enum Kind {
     ResetPasswordCode,
     /// A second factor by email (better-auth's two-factor OTP).
     TwoFactorCode,
+    /// A code confirming a sensitive change (Supabase's reauthentication nonce).
+    ReauthenticationCode,
 }
 
 impl Kind {
@@ -43,6 +45,7 @@ impl Kind {
             Kind::VerificationCode => "email-verification-otp",
             Kind::ResetPasswordCode => "forget-password-otp",
             Kind::TwoFactorCode => "two-factor-otp",
+            Kind::ReauthenticationCode => "reauthentication-otp",
         }
     }
 }

@@ -109,6 +109,12 @@ pub fn render(d: &Details<'_>) -> Rendered {
             "Code",
             "If it was not you, do not share this code and change your password: nobody can finish signing in without it.",
         ),
+        Kind::ReauthenticationCode => (
+            format!("Your {app} confirmation code"),
+            format!("Use this code to confirm a change to your {app} account."),
+            "Code",
+            "If you did not ask for this, do not share this code: nobody can change your account without it.",
+        ),
         Kind::VerificationCode => (
             format!("Your {app} verification code"),
             format!("Use this code to verify your email address for {app}."),

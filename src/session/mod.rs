@@ -127,7 +127,7 @@ impl Sessions<'_> {
 
     /// Past its expiry, or older than `SESSION_ABSOLUTE_LIFETIME` (which may have been set after
     /// the session was made).
-    fn is_over(&self, record: &SessionRecord, now: Millis) -> bool {
+    pub fn is_over(&self, record: &SessionRecord, now: Millis) -> bool {
         let absolute = self.config.session_absolute_lifetime;
         let created = parse_iso(&record.created_at).unwrap_or(0);
         expires_ms(record) <= now || (absolute > 0 && created + absolute * SECOND <= now)
@@ -268,14 +268,24 @@ impl Sessions<'_> {
         session: &mut ActiveSession,
         now: Millis,
     ) -> Result<bool, StorageError> {
-        let created = parse_iso(&session.record.created_at).unwrap_or(now);
+        self.slide(&mut session.record, &session.user, now).await
+    }
+
+    /// [`Sessions::refresh`] for a session known by its record.
+    pub async fn slide(
+        &self,
+        record: &mut SessionRecord,
+        user: &User,
+        now: Millis,
+    ) -> Result<bool, StorageError> {
+        let created = parse_iso(&record.created_at).unwrap_or(now);
         let expires = self.expiry(created, now, self.config.session_expires_in);
-        if expires <= expires_ms(&session.record) {
+        if expires <= expires_ms(record) {
             return Ok(true); // already at its absolute limit
         }
-        session.record.expires_at = to_iso(expires);
-        session.record.updated_at = to_iso(now);
-        let r = &session.record;
+        record.expires_at = to_iso(expires);
+        record.updated_at = to_iso(now);
+        let r = &*record;
         let changed = self
             .sql
             .execute(table::extend(&r.token_digest, &r.expires_at, &r.updated_at))
@@ -285,7 +295,7 @@ impl Sessions<'_> {
                 .await?;
             return Ok(false);
         }
-        self.cache(r, &session.user, now).await;
+        self.cache(r, user, now).await;
         Ok(true)
     }
 

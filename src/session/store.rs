@@ -74,6 +74,17 @@ pub async fn find_by_digest(
     .await
 }
 
+pub async fn find_by_id(sql: &dyn Sql, id: &str) -> Result<Option<SessionRecord>, StorageError> {
+    query_one(
+        sql,
+        Statement::new(
+            r#"select "id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent", "impersonatedBy" from "session" where "id" = ?1"#,
+            vec![id.into()],
+        ),
+    )
+    .await
+}
+
 /// Every session of the user, expired ones included (callers filter by their clock).
 pub async fn list_for_user(
     sql: &dyn Sql,
@@ -111,6 +122,14 @@ pub fn delete_for_user(user_id: &str) -> Statement {
     Statement::new(
         r#"delete from "session" where "userId" = ?1 returning "token""#,
         vec![user_id.into()],
+    )
+}
+
+/// The session with record id `id`, returning its token digest.
+pub fn delete_by_id(id: &str) -> Statement {
+    Statement::new(
+        r#"delete from "session" where "id" = ?1 returning "token""#,
+        vec![id.into()],
     )
 }
 

@@ -178,6 +178,14 @@ pub fn delete(user_id: &str) -> Vec<Statement> {
             vec![user_id.into()],
         ),
         Statement::new(
+            r#"delete from "supabase_refresh_token" where "userId" = ?1"#,
+            vec![user_id.into()],
+        ),
+        Statement::new(
+            r#"delete from "supabase_user_metadata" where "userId" = ?1"#,
+            vec![user_id.into()],
+        ),
+        Statement::new(
             r#"delete from "user" where "id" = ?1"#,
             vec![user_id.into()],
         ),

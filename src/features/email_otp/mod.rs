@@ -1,7 +1,7 @@
 //! better-auth's emailOTP plugin (`EMAIL_OTP_ENABLED`): six-digit codes by email to sign in (and
 //! up), to verify an address and to reset a password.
 
-mod codes;
+pub mod codes;
 mod endpoints;
 
 use crate::error::Code;

@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::drivers::Drivers;
 use crate::error::ApiError;
 use crate::features::jwt::keyring::{KeyRing, JWKS_MAX_AGE_SECONDS};
+use crate::features::jwt::keys::Alg;
 use crate::kernel::context::Ctx;
 use crate::kernel::request::Request;
 use crate::kernel::response::{error_response, json_response, Reply, Response};
@@ -21,7 +22,8 @@ pub async fn token(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     Ok(Reply::json(json!({"token": jwt})))
 }
 
-async fn jwks_document(ring: &KeyRing<'_>, now: Millis) -> Result<Value, ApiError> {
+/// `{"keys": […]}`: the ring's published keys.
+pub async fn jwks_document(ring: &KeyRing<'_>, now: Millis) -> Result<Value, ApiError> {
     let keys: Vec<Value> = ring
         .published(now)
         .await?
@@ -53,11 +55,7 @@ pub async fn well_known(
     }
     let (body, max_age) = match path {
         "/.well-known/jwks.json" => {
-            let ring = KeyRing {
-                sql: drivers.sql.as_ref(),
-                config,
-                cache: drivers.isolate.get(),
-            };
+            let ring = super::ring(config, drivers, Alg::EdDSA);
             match jwks_document(&ring, now).await {
                 Ok(doc) => (doc, JWKS_MAX_AGE_SECONDS),
                 Err(e) => return Some(error_response(&e)),

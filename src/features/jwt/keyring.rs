@@ -6,7 +6,7 @@
 //! [`ACTIVATION_DELAY`] (twice the JWKS cache lifetime) before it signs anything, so verifiers
 //! with a cached JWKS already know it. Requests only create a key when there is none at all.
 
-use super::keys::{KeyError, KeyPair, PublicKey, ALG, CRV};
+use super::keys::{Alg, KeyError, KeyPair, PublicKey};
 use super::store::{self as jwks, KeyRow};
 use super::token;
 use crate::config::Config;
@@ -43,16 +43,19 @@ impl From<KeyRingError> for crate::error::ApiError {
     }
 }
 
-/// The signing key as one isolate remembers it (decrypting it costs a D1 read and a cipher).
+/// The signing keys as one isolate remembers them, one per algorithm (decrypting one costs a D1
+/// read and a cipher).
 #[derive(Default)]
 pub struct KeyCache {
-    signing: RefCell<Option<(KeyPair, Millis)>>,
+    signing: RefCell<Vec<(KeyPair, Millis)>>,
 }
 
+/// The keys of one algorithm: each algorithm's keys rotate on their own.
 pub struct KeyRing<'a> {
     pub sql: &'a dyn Sql,
     pub config: &'a Config,
     pub cache: Rc<KeyCache>,
+    pub alg: Alg,
 }
 
 /// What a cron run did.
@@ -62,11 +65,11 @@ pub struct Rotation {
     pub pruned: usize,
 }
 
-fn is_ed25519(row: &KeyRow) -> bool {
-    row.alg.as_deref().is_none_or(|a| a == ALG) && row.crv.as_deref().is_none_or(|c| c == CRV)
-}
-
 impl KeyRing<'_> {
+    fn is_ours(&self, row: &KeyRow) -> bool {
+        Alg::of_row(row.alg.as_deref(), row.crv.as_deref()) == Some(self.alg)
+    }
+
     fn created(row: &KeyRow) -> Millis {
         parse_iso(&row.created_at).unwrap_or(0)
     }
@@ -85,15 +88,16 @@ impl KeyRing<'_> {
     }
 
     async fn create(&self, now: Millis) -> Result<KeyRow, KeyRingError> {
-        let pair = KeyPair::generate(random::alphanumeric(32).map_err(|_| KeyError::Random)?)?;
+        let kid = random::alphanumeric(32).map_err(|_| KeyError::Random)?;
+        let pair = KeyPair::generate(kid, self.alg)?;
         let row = KeyRow {
             id: pair.kid.clone(),
             public_key: pair.public_jwk_json(),
             private_key: pair.encrypted_private_jwk(self.config.secret.expose())?,
             created_at: to_iso(now),
             expires_at: Some(to_iso(now + self.config.jwt.rotation_interval * SECOND)),
-            alg: Some(ALG.into()),
-            crv: Some(CRV.into()),
+            alg: Some(self.alg.as_str().into()),
+            crv: Some(self.alg.crv().into()),
         };
         self.sql.execute(jwks::insert(&row)).await?;
         Ok(row)
@@ -102,15 +106,21 @@ impl KeyRing<'_> {
     /// The key that signs at `now`: the newest live key that has been published long enough, else
     /// the newest live key, else a new one.
     pub async fn signing_key(&self, now: Millis) -> Result<KeyPair, KeyRingError> {
-        if let Some((pair, until)) = self.cache.signing.borrow().as_ref() {
-            if now < *until {
-                return Ok(pair.clone());
-            }
+        let cached = self
+            .cache
+            .signing
+            .borrow()
+            .iter()
+            .find_map(|(pair, until)| {
+                (pair.alg() == self.alg && now < *until).then(|| pair.clone())
+            });
+        if let Some(pair) = cached {
+            return Ok(pair);
         }
         let rows = jwks::all(self.sql).await?;
         let live: Vec<&KeyRow> = rows
             .iter()
-            .filter(|r| is_ed25519(r) && self.retires(r) > now)
+            .filter(|r| self.is_ours(r) && self.retires(r) > now)
             .collect();
         let settled = live
             .iter()
@@ -122,25 +132,30 @@ impl KeyRing<'_> {
         };
         let pair = KeyPair::from_stored(&row.id, &row.private_key, self.config.secret.expose())?;
         let until = (now + CACHE_FOR).min(self.retires(&row));
-        *self.cache.signing.borrow_mut() = Some((pair.clone(), until));
+        let mut cache = self.cache.signing.borrow_mut();
+        cache.retain(|(cached, _)| cached.alg() != self.alg);
+        cache.push((pair.clone(), until));
         Ok(pair)
     }
 
-    /// The keys the JWKS publishes: every Ed25519 key not yet past its grace period. Creates the
+    /// The keys the JWKS publishes: every key of the algorithm not yet past its grace period. Creates the
     /// first key if there is none, so the document is never empty.
     pub async fn published(&self, now: Millis) -> Result<Vec<PublicKey>, KeyRingError> {
         let mut rows = jwks::all(self.sql).await?;
-        if !rows.iter().any(|r| is_ed25519(r) && self.retires(r) > now) {
+        if !rows
+            .iter()
+            .any(|r| self.is_ours(r) && self.retires(r) > now)
+        {
             self.signing_key(now).await?;
             rows = jwks::all(self.sql).await?;
         }
         Ok(rows
             .iter()
-            .filter(|r| is_ed25519(r) && self.is_published(r, now))
+            .filter(|r| self.is_ours(r) && self.is_published(r, now))
             .filter_map(|r| {
                 serde_json::from_str::<Value>(&r.public_key)
                     .ok()
-                    .and_then(|jwk| PublicKey::from_jwk(&r.id, &jwk).ok())
+                    .and_then(|jwk| PublicKey::from_jwk(&r.id, self.alg, &jwk).ok())
             })
             .collect())
     }
@@ -151,11 +166,14 @@ impl KeyRing<'_> {
         let mut rotation = Rotation::default();
         let covered = rows
             .iter()
-            .any(|r| is_ed25519(r) && self.retires(r) > now + ROTATION_LEAD);
+            .any(|r| self.is_ours(r) && self.retires(r) > now + ROTATION_LEAD);
         if !covered {
             rotation.created = Some(self.create(now).await?.id);
         }
-        let expired: Vec<&KeyRow> = rows.iter().filter(|r| !self.is_published(r, now)).collect();
+        let expired: Vec<&KeyRow> = rows
+            .iter()
+            .filter(|r| self.is_ours(r) && !self.is_published(r, now))
+            .collect();
         if !expired.is_empty() {
             self.sql
                 .batch(expired.iter().map(|r| jwks::delete(&r.id)).collect())

@@ -1,7 +1,7 @@
 //! Ed25519 JWTs and the JWKS that lets other backends verify them (better-auth's JWT plugin):
 //! key material and JWK forms, signing and RFC 8725 verification, and key rotation.
 
-mod endpoints;
+pub mod endpoints;
 pub mod keyring;
 pub mod keys;
 pub mod store;
@@ -9,16 +9,25 @@ pub mod token;
 
 pub use endpoints::well_known;
 
+use crate::config::Config;
+use crate::drivers::Drivers;
 use crate::kernel::context::Ctx;
 use keyring::{KeyCache, KeyRing};
+use keys::Alg;
 
-/// The key ring as a request sees it, with the isolate's cached signing key.
-pub fn key_ring<'a>(ctx: &Ctx<'a>) -> KeyRing<'a> {
+/// The keys of `alg`, with the isolate's cached signing keys.
+pub fn ring<'a>(config: &'a Config, drivers: &'a Drivers, alg: Alg) -> KeyRing<'a> {
     KeyRing {
-        sql: ctx.drivers.sql.as_ref(),
-        config: ctx.config,
-        cache: ctx.drivers.isolate.get::<KeyCache>(),
+        sql: drivers.sql.as_ref(),
+        config,
+        cache: drivers.isolate.get::<KeyCache>(),
+        alg,
     }
+}
+
+/// better-auth's key ring (Ed25519) as a request sees it.
+pub fn key_ring<'a>(ctx: &Ctx<'a>) -> KeyRing<'a> {
+    ring(ctx.config, ctx.drivers, Alg::EdDSA)
 }
 
 use crate::handler;

@@ -5,6 +5,7 @@
 //! linking by better-auth's rules, and provider tokens sealed at rest.
 
 mod endpoints;
+pub use endpoints::begin_hand_off;
 pub mod exchange;
 pub mod id_token;
 pub mod linking;

@@ -28,6 +28,9 @@ pub struct Flow {
     pub link: Option<LinkIntent>,
     pub request_sign_up: bool,
     pub expires_at: Millis,
+    /// The session goes to a PKCE client as a code on `callback_url` (`?code=`), not as a cookie.
+    #[serde(default)]
+    pub hand_off: Option<crate::features::verification::hand_off::Challenge>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

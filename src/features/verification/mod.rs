@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod email;
+pub mod hand_off;
 pub mod links;
 pub mod one_time;
 pub mod proven;

@@ -9,6 +9,7 @@ use crate::error::ApiError;
 use crate::features::social::linking::{self, Refusal};
 use crate::features::social::state;
 use crate::features::social::{exchange, profile};
+use crate::features::verification::hand_off;
 use crate::features::verification::links::with_param;
 use crate::kernel::context::Ctx;
 use crate::kernel::response::Reply;
@@ -153,6 +154,21 @@ pub async fn callback(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     .await
     {
         Ok(signed) => {
+            if let Some(challenge) = &flow.hand_off {
+                let code = hand_off::issue(
+                    ctx.drivers.sql.as_ref(),
+                    &signed.session.record.id,
+                    "oauth",
+                    challenge,
+                    ctx.now,
+                )
+                .await?;
+                return Ok(Reply::redirect(with_param(
+                    &flow.callback_url,
+                    "code",
+                    &code,
+                )));
+            }
             ctx.set_session_cookie(&signed.session.token, true);
             let target = match (signed.new_user, flow.new_user_url) {
                 (true, Some(new_user_url)) => new_user_url,

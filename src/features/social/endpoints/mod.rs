@@ -98,6 +98,30 @@ fn flow(ctx: &Ctx<'_>, provider_id: &str) -> Flow {
         link: None,
         request_sign_up: ctx.input.flag("requestSignUp").unwrap_or(false),
         expires_at: 0,
+        hand_off: None,
+    }
+}
+
+/// Starts a sign-in with `provider_id` whose session goes to a PKCE client: the provider's
+/// authorization URL. The browser comes back to `callback_url` with `?code=` (or `?error=`).
+pub async fn begin_hand_off(
+    ctx: &mut Ctx<'_>,
+    provider_id: &str,
+    callback_url: String,
+    challenge: crate::features::verification::hand_off::Challenge,
+) -> Result<String, ApiError> {
+    let provider = named_provider(ctx, provider_id).await?;
+    let mut flow = flow(ctx, provider_id);
+    flow.callback_url = callback_url.clone();
+    flow.error_url = Some(callback_url);
+    flow.hand_off = Some(challenge);
+    let reply = start(ctx, &provider, flow).await?;
+    match reply.payload {
+        crate::kernel::response::Payload::Json(v) => v["url"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(ApiError::internal),
+        _ => Err(ApiError::internal()),
     }
 }
 

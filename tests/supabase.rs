@@ -1,0 +1,460 @@
+//! Supabase Auth's API (GoTrue's wire) over better-auth's users and sessions: token shapes and
+//! claims, refresh-token rotation and reuse detection, sign-out scopes, error codes, and one
+//! session seen from both APIs.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::{json, Value};
+use support::*;
+
+const PASSWORD: &str = "correct horse battery";
+const API: &str = "/auth/v1";
+
+fn app(extra: &[(&str, &str)]) -> TestApp {
+    let mut vars = vec![("SUPABASE_API_ENABLED", "true"), ("MAIL_PROVIDER", "log")];
+    vars.extend_from_slice(extra);
+    TestApp::with_vars(&vars)
+}
+
+fn call(c: &mut Client<'_>, method: &str, path: &str, body: Option<Value>) -> Response {
+    c.request(method, &format!("{API}{path}"), body)
+}
+
+fn bearer<'a>(t: &'a TestApp, access: &str) -> Client<'a> {
+    t.client()
+        .with_header("authorization", &format!("Bearer {access}"))
+        .with_header("x-supabase-api-version", "2024-01-01")
+}
+
+fn sign_up(t: &TestApp, email: &str) -> Value {
+    let res = call(
+        &mut t.client(),
+        "POST",
+        "/signup",
+        Some(
+            json!({"email": email, "password": PASSWORD, "data": {"plan": "pro", "name": "Ada"}, "gotrue_meta_security": {}, "code_challenge": null, "code_challenge_method": null}),
+        ),
+    );
+    assert_eq!(res.status(), 200, "{}", res.json());
+    res.json()
+}
+
+fn claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+fn assert_sb_error(res: &Response, status: u16, code: &str) {
+    assert_eq!(res.status(), status, "{}", res.json());
+    assert_eq!(res.json()["code"], code, "{}", res.json());
+    assert_eq!(
+        res.header("x-supabase-api-version").as_deref(),
+        Some("2024-01-01")
+    );
+    assert_eq!(res.header("x-sb-error-code").as_deref(), Some(code));
+}
+
+fn refresh(t: &TestApp, token: &str) -> Response {
+    call(
+        &mut t.client(),
+        "POST",
+        "/token?grant_type=refresh_token",
+        Some(json!({"refresh_token": token})),
+    )
+}
+
+#[test]
+fn sign_up_answers_a_session_with_supabase_claims_signed_es256_from_the_jwks() {
+    let t = app(&[]);
+    let session = sign_up(&t, "ada@example.com");
+    for field in ["access_token", "refresh_token", "expires_at", "user"] {
+        assert!(session.get(field).is_some(), "{field} in {session}");
+    }
+    assert_eq!(session["token_type"], "bearer");
+    assert_eq!(session["expires_in"], 3600);
+    let user = &session["user"];
+    assert_eq!(user["aud"], "authenticated");
+    assert_eq!(user["app_metadata"]["providers"], json!(["email"]));
+    assert_eq!(user["user_metadata"]["plan"], "pro");
+    assert_eq!(user["identities"][0]["provider"], "email");
+
+    let access = session["access_token"].as_str().unwrap();
+    let c = claims(access);
+    assert_eq!(c["aud"], "authenticated");
+    assert_eq!(c["role"], "authenticated");
+    assert_eq!(c["sub"], user["id"]);
+    assert_eq!(c["email"], "ada@example.com");
+    assert_eq!(c["aal"], "aal1");
+    assert_eq!(c["amr"][0]["method"], "password");
+    assert_eq!(c["is_anonymous"], false);
+    assert_eq!(c["iss"], format!("{BASE}/auth/v1"));
+    assert_eq!(c["user_metadata"]["plan"], "pro");
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(access.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["alg"], "ES256");
+    let jwks = call(&mut t.client(), "GET", "/.well-known/jwks.json", None).json();
+    let key = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == header["kid"])
+        .expect("the signing key is published");
+    assert_eq!(key["crv"], "P-256");
+    assert!(key.get("d").is_none());
+    // The session is a better-auth session: its id is the claim's.
+    let listed = t.sql.count(&format!(
+        "select count(*) from session where id = '{}'",
+        c["session_id"].as_str().unwrap()
+    ));
+    assert_eq!(listed, 1);
+    // better-auth's own JWKS stays Ed25519 only.
+    let ours = t.client().get("/api/auth/jwks").json();
+    assert!(ours["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|k| k["crv"] == "Ed25519"));
+}
+
+#[test]
+fn refresh_tokens_rotate_and_a_reuse_past_the_interval_ends_the_session() {
+    let t = app(&[]);
+    let first = sign_up(&t, "bo@example.com");
+    let r0 = first["refresh_token"].as_str().unwrap().to_string();
+    let second = refresh(&t, &r0);
+    assert_eq!(second.status(), 200, "{}", second.json());
+    let r1 = second.json()["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(r0, r1);
+    // Within the interval, the parent gets the live token back (a client that lost the answer).
+    let again = refresh(&t, &r0);
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json()["refresh_token"], r1.as_str());
+    // Stored as digests only.
+    assert_eq!(
+        t.sql.count(&format!(
+            "select count(*) from supabase_refresh_token where digest = '{r1}'"
+        )),
+        0
+    );
+    // Past it, a reuse revokes the family: the live token dies too.
+    t.advance(11_000);
+    assert_sb_error(&refresh(&t, &r0), 400, "refresh_token_already_used");
+    assert_sb_error(&refresh(&t, &r1), 400, "refresh_token_not_found");
+    let access = second.json()["access_token"].as_str().unwrap().to_string();
+    assert_sb_error(
+        &call(&mut bearer(&t, &access), "GET", "/user", None),
+        403,
+        "session_not_found",
+    );
+    assert_sb_error(&refresh(&t, "not-a-token"), 400, "refresh_token_not_found");
+}
+
+#[test]
+fn sign_out_scopes_end_the_right_sessions_in_both_apis() {
+    let t = app(&[]);
+    sign_up(&t, "cy@example.com");
+    let sign_in = |t: &TestApp| {
+        let res = call(
+            &mut t.client(),
+            "POST",
+            "/token?grant_type=password",
+            Some(
+                json!({"email": "cy@example.com", "password": PASSWORD, "gotrue_meta_security": {}}),
+            ),
+        );
+        assert_eq!(res.status(), 200, "{}", res.json());
+        res.json()["access_token"].as_str().unwrap().to_string()
+    };
+    let a = sign_in(&t);
+    let b = sign_in(&t);
+    let mut browser = t.client();
+    assert_eq!(browser.sign_in("cy@example.com", PASSWORD).status(), 200);
+    // better-auth lists the Supabase sessions with its own.
+    assert_eq!(
+        browser
+            .get("/api/auth/list-sessions")
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    let res = call(&mut bearer(&t, &a), "POST", "/logout?scope=others", None);
+    assert_eq!(res.status(), 204);
+    assert!(res.body_is_empty());
+    assert_eq!(
+        call(&mut bearer(&t, &a), "GET", "/user", None).status(),
+        200
+    );
+    assert_sb_error(
+        &call(&mut bearer(&t, &b), "GET", "/user", None),
+        403,
+        "session_not_found",
+    );
+    assert_eq!(
+        browser.session(),
+        Value::Null,
+        "the cookie session ended too"
+    );
+
+    let c = sign_in(&t);
+    assert_eq!(
+        call(&mut bearer(&t, &a), "POST", "/logout?scope=local", None).status(),
+        204
+    );
+    assert_sb_error(
+        &call(&mut bearer(&t, &a), "GET", "/user", None),
+        403,
+        "session_not_found",
+    );
+    assert_eq!(
+        call(&mut bearer(&t, &c), "GET", "/user", None).status(),
+        200
+    );
+    assert_sb_error(
+        &call(
+            &mut bearer(&t, &c),
+            "POST",
+            "/logout?scope=everything",
+            None,
+        ),
+        400,
+        "validation_failed",
+    );
+    assert_eq!(
+        call(&mut bearer(&t, &c), "POST", "/logout", None).status(),
+        204
+    );
+    assert_sb_error(
+        &call(&mut bearer(&t, &c), "GET", "/user", None),
+        403,
+        "session_not_found",
+    );
+}
+
+#[test]
+fn refusals_carry_supabase_codes() {
+    let t = app(&[]);
+    sign_up(&t, "di@example.com");
+    let mut c = t.client();
+    let wrong = call(
+        &mut c,
+        "POST",
+        "/token?grant_type=password",
+        Some(json!({"email": "di@example.com", "password": "wrong password"})),
+    );
+    assert_sb_error(&wrong, 400, "invalid_credentials");
+    assert_eq!(wrong.json()["message"], "Invalid login credentials");
+    let taken = call(
+        &mut t.client(),
+        "POST",
+        "/signup",
+        Some(json!({"email": "di@example.com", "password": PASSWORD})),
+    );
+    assert_sb_error(&taken, 422, "user_already_exists");
+    let weak = call(
+        &mut t.client(),
+        "POST",
+        "/signup",
+        Some(json!({"email": "new@example.com", "password": "short"})),
+    );
+    assert_sb_error(&weak, 422, "weak_password");
+    assert_eq!(weak.json()["weak_password"]["reasons"], json!(["length"]));
+    assert_sb_error(
+        &call(&mut t.client(), "GET", "/user", None),
+        401,
+        "no_authorization",
+    );
+    assert_sb_error(
+        &call(&mut bearer(&t, "a.b.c"), "GET", "/user", None),
+        403,
+        "bad_jwt",
+    );
+    let bad_json = t.client().request("POST", "/auth/v1/signup", None);
+    assert_ne!(bad_json.status(), 500);
+    assert_sb_error(
+        &call(&mut t.client(), "GET", "/nowhere", None),
+        404,
+        "not_found",
+    );
+    assert_sb_error(
+        &call(
+            &mut t.client(),
+            "POST",
+            "/token?grant_type=magic",
+            Some(json!({})),
+        ),
+        400,
+        "invalid_credentials",
+    );
+}
+
+#[test]
+fn a_session_revoked_through_better_auth_ends_the_supabase_session() {
+    let t = app(&[]);
+    let session = sign_up(&t, "ed@example.com");
+    let access = session["access_token"].as_str().unwrap();
+    let mut browser = t.client();
+    assert_eq!(browser.sign_in("ed@example.com", PASSWORD).status(), 200);
+    let res = browser.post("/api/auth/revoke-other-sessions", json!({}));
+    assert_eq!(res.status(), 200, "{}", res.json());
+    assert_sb_error(
+        &call(&mut bearer(&t, access), "GET", "/user", None),
+        403,
+        "session_not_found",
+    );
+    assert_sb_error(
+        &refresh(&t, session["refresh_token"].as_str().unwrap()),
+        400,
+        "refresh_token_not_found",
+    );
+}
+
+#[test]
+fn metadata_merges_and_passwords_change_with_a_nonce_once_the_session_is_old() {
+    let t = app(&[]);
+    let session = sign_up(&t, "fi@example.com");
+    let access = session["access_token"].as_str().unwrap().to_string();
+    let res = call(
+        &mut bearer(&t, &access),
+        "PUT",
+        "/user",
+        Some(json!({"data": {"plan": null, "theme": "dark"}})),
+    );
+    assert_eq!(res.status(), 200, "{}", res.json());
+    let meta = &res.json()["user_metadata"];
+    assert_eq!(meta["theme"], "dark");
+    assert!(meta.get("plan").is_none());
+
+    // Two days on (refreshed, so the session lives), a password change needs a nonce.
+    let mut refresh_token = session["refresh_token"].as_str().unwrap().to_string();
+    let mut access = access;
+    for _ in 0..2 {
+        t.advance(86_400_000);
+        let r = refresh(&t, &refresh_token).json();
+        refresh_token = r["refresh_token"].as_str().unwrap().to_string();
+        access = r["access_token"].as_str().unwrap().to_string();
+    }
+    let change = json!({"password": "a whole new password"});
+    assert_sb_error(
+        &call(
+            &mut bearer(&t, &access),
+            "PUT",
+            "/user",
+            Some(change.clone()),
+        ),
+        400,
+        "reauthentication_needed",
+    );
+    assert_eq!(
+        call(&mut bearer(&t, &access), "GET", "/reauthenticate", None).json(),
+        json!({})
+    );
+    let text = t.mailbox("fi@example.com")[0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let nonce = text.split("Code: ").nth(1).unwrap()[..6].to_string();
+    let wrong = json!({"password": "a whole new password", "nonce": "000000"});
+    let res = call(&mut bearer(&t, &access), "PUT", "/user", Some(wrong));
+    if nonce != "000000" {
+        assert_sb_error(&res, 422, "reauthentication_not_valid");
+    }
+    let right = json!({"password": "a whole new password", "nonce": nonce});
+    let res = call(&mut bearer(&t, &access), "PUT", "/user", Some(right));
+    assert_eq!(res.status(), 200, "{}", res.json());
+    assert_eq!(
+        t.client()
+            .sign_in("fi@example.com", "a whole new password")
+            .status(),
+        200
+    );
+    assert_eq!(t.client().sign_in("fi@example.com", PASSWORD).status(), 401);
+}
+
+#[test]
+fn recovery_and_sign_in_codes_open_sessions() {
+    let t = app(&[]);
+    sign_up(&t, "gu@example.com");
+    let code_in = |t: &TestApp| {
+        let text = t.mailbox("gu@example.com")[0]["text"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        text.split("Code: ").nth(1).unwrap()[..6].to_string()
+    };
+    let res = call(
+        &mut t.client(),
+        "POST",
+        "/recover",
+        Some(json!({"email": "gu@example.com"})),
+    );
+    assert_eq!(res.json(), json!({}));
+    let code = code_in(&t);
+    let res = call(
+        &mut t.client(),
+        "POST",
+        "/verify",
+        Some(json!({"email": "gu@example.com", "token": code, "type": "recovery"})),
+    );
+    assert_eq!(res.status(), 200, "{}", res.json());
+    assert_eq!(
+        claims(res.json()["access_token"].as_str().unwrap())["amr"][0]["method"],
+        "recovery"
+    );
+    let reused = call(
+        &mut t.client(),
+        "POST",
+        "/verify",
+        Some(json!({"email": "gu@example.com", "token": code, "type": "recovery"})),
+    );
+    assert_sb_error(&reused, 403, "otp_expired");
+
+    let res = call(
+        &mut t.client(),
+        "POST",
+        "/otp",
+        Some(json!({"email": "gu@example.com", "create_user": true})),
+    );
+    assert_eq!(res.json(), json!({}));
+    let code = code_in(&t);
+    let res = call(
+        &mut t.client(),
+        "POST",
+        "/verify",
+        Some(json!({"email": "gu@example.com", "token": code, "type": "email"})),
+    );
+    assert_eq!(res.status(), 200, "{}", res.json());
+    assert_eq!(
+        claims(res.json()["access_token"].as_str().unwrap())["amr"][0]["method"],
+        "otp"
+    );
+    // No user for the address and create_user off: the same answer, and no message.
+    let res = call(
+        &mut t.client(),
+        "POST",
+        "/otp",
+        Some(json!({"email": "nobody@example.com", "create_user": false})),
+    );
+    assert_eq!(res.json(), json!({}));
+    assert!(t.mailbox("nobody@example.com").is_empty());
+}
+
+#[test]
+fn the_api_is_off_unless_enabled() {
+    let t = TestApp::new();
+    assert_eq!(t.client().get("/auth/v1/health").status(), 404);
+    let t = app(&[]);
+    let health = t.client().get("/auth/v1/health");
+    assert_eq!(health.status(), 200);
+    let settings = t.client().get("/auth/v1/settings").json();
+    assert_eq!(settings["external"]["email"], true);
+}
