@@ -51,7 +51,8 @@ run_suites() {
 export PASSKEY_PAGE_ORIGIN="http://localhost:$(free_port)"
 EXTRA_TRUSTED_ORIGINS="$PASSKEY_PAGE_ORIGIN" start_test_server --var "PAYLOAD_SYNC_URL:http://127.0.0.1:$RECEIVER_PORT/cms" --var "BA_TO_PAYLOAD_SECRET:$SYNC_SECRET" --var "RECONCILE_TOKEN:$RECONCILE_TOKEN" \
   --var MAIL_PROVIDER:webhook --var "MAIL_WEBHOOK_URL:http://127.0.0.1:$MAIL_PORT/hooks/mail" --var "MAIL_WEBHOOK_SECRET:$MAIL_SECRET" \
-  --var SEND_VERIFICATION_ON_SIGN_UP:true --var MAGIC_LINK_ENABLED:true --var EMAIL_OTP_ENABLED:true --var PASSKEY_RP_ID:localhost "${SOCIAL_VARS[@]}"
+  --var SEND_VERIFICATION_ON_SIGN_UP:true --var MAGIC_LINK_ENABLED:true --var EMAIL_OTP_ENABLED:true --var PASSKEY_RP_ID:localhost "${SOCIAL_VARS[@]}" \
+  --var SUPABASE_API_ENABLED:true --var SUPABASE_REFRESH_TOKEN_REUSE_INTERVAL:1
 run_suites "tests/e2e/*.test.mjs"
 stop_test_server
 

@@ -163,7 +163,8 @@ fn stand_in(ctx: &mut Ctx<'_>, bearer: &Bearer) {
 
 /// `PUT /user`: `data` (merged into `user_metadata`; a `null` removes a key), `password` (with a
 /// `nonce` from `/reauthenticate`, or within `SESSION_FRESH_AGE` of signing in), `email` (as
-/// better-auth's change-email: at once for an unconfirmed address, else confirmed by link).
+/// better-auth's change-email: confirmed by a link to the new address, or first to the current
+/// one when it is confirmed).
 pub async fn update_user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let bearer = tokens::bearer(ctx).await?;
     let data = metadata_input(ctx)?;
