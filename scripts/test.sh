@@ -49,7 +49,7 @@ bash scripts/build.sh > /dev/null
 # two-factor (eight endpoints and their flows, and TOTP: ~110 KB raw in all); then from 2,150,000 /
 # 770,000 for passkeys (WebAuthn checks, CBOR and COSE decoding, seven endpoints: ~175 KB raw,
 # ~58 KB gzip). Workers accept 3 MB gzip on the Free plan.
-RAW_BUDGET=2350000 GZIP_BUDGET=840000
+RAW_BUDGET=2450000 GZIP_BUDGET=880000
 raw=$(stat -c %s build/index_bg.wasm); gz=$(gzip -9 -c build/index_bg.wasm | wc -c)
 echo "build/index_bg.wasm: $raw bytes raw (budget $RAW_BUDGET), $gz bytes gzip -9 (budget $GZIP_BUDGET)"
 if [ "$raw" -gt "$RAW_BUDGET" ] || [ "$gz" -gt "$GZIP_BUDGET" ]; then

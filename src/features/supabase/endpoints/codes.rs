@@ -46,7 +46,12 @@ pub async fn otp(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             return Ok(nothing());
         }
     }
-    let body = json!({"email": email, "type": "sign-in"});
+    mail_code(ctx, &email, "sign-in").await
+}
+
+/// Mails better-auth's email code of `kind` (`sign-in`, `forget-password`) to the address.
+async fn mail_code(ctx: &mut Ctx<'_>, email: &str, kind: &str) -> Result<Reply, ApiError> {
+    let body = json!({"email": email, "type": kind});
     delegate(
         ctx,
         &email_otp::FEATURE,
@@ -60,15 +65,7 @@ pub async fn otp(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
 /// `POST /recover`: a recovery code to the address, if it has a user.
 pub async fn recover(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let email = email(ctx)?;
-    let body = json!({"email": email, "type": "forget-password"});
-    delegate(
-        ctx,
-        &email_otp::FEATURE,
-        "/email-otp/send-verification-otp",
-        body,
-    )
-    .await?;
-    Ok(nothing())
+    mail_code(ctx, &email, "forget-password").await
 }
 
 /// `POST /resend`: the address-confirmation message again (`signup`); an email change has its
