@@ -3,6 +3,9 @@
 // is signed in and consents at once, unless setDecision() says to deny.
 import { createServer } from "node:http";
 import { generateKeyPairSync } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Provider } from "oidc-provider";
 
 export const USERS = {
@@ -15,6 +18,18 @@ export const USERS = {
 function signingKey(kid, type, options, alg) {
   const { privateKey } = generateKeyPairSync(type, options);
   return { ...privateKey.export({ format: "jwk" }), kid, use: "sig", ...(alg ? { alg } : {}) };
+}
+
+/**
+ * The provider's keys: made on its first start on `port`, kept across its restarts (each suite
+ * starts it anew) as a real provider keeps them, so relying parties' kept key sets stay right.
+ */
+function signingKeys(port) {
+  const file = join(tmpdir(), `portcullis-e2e-op-${port}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
+  const keys = [signingKey("rs256-1", "rsa", { modulusLength: 2048 }, "RS256"), signingKey("es256-1", "ec", { namedCurve: "P-256" }, "ES256"), signingKey("ed25519-1", "ed25519")];
+  writeFileSync(file, JSON.stringify(keys), { mode: 0o600 });
+  return keys;
 }
 
 /** Starts the provider on `port`; `client` is portcullis' registration. */
@@ -43,7 +58,7 @@ export async function startProvider({ port, client }) {
       return c.grantTypeAllowed("refresh_token");
     },
     cookies: { keys: ["e2e-op-cookie-key-1"] },
-    jwks: { keys: [signingKey("rs256-1", "rsa", { modulusLength: 2048 }, "RS256"), signingKey("es256-1", "ec", { namedCurve: "P-256" }, "ES256"), signingKey("ed25519-1", "ed25519")] },
+    jwks: { keys: signingKeys(port) },
     ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, RefreshToken: 3600, Interaction: 600, Session: 3600, Grant: 3600 },
     async renderError(ctx, out) {
       ctx.type = "json";
