@@ -458,3 +458,195 @@ fn the_api_is_off_unless_enabled() {
     let settings = t.client().get("/auth/v1/settings").json();
     assert_eq!(settings["external"]["email"], true);
 }
+
+/// The link in the newest message to `email`, as a path and query on this service.
+fn link_in(t: &TestApp, email: &str) -> String {
+    let text = t.mailbox(email)[0]["text"].as_str().unwrap().to_string();
+    let url = text
+        .split("Or open this link: ")
+        .nth(1)
+        .expect("a link beside the code")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    url.strip_prefix(BASE).expect("on this service").to_string()
+}
+
+fn fragment_of(res: &Response) -> std::collections::HashMap<String, String> {
+    let location = res.header("location").expect("a redirect");
+    let fragment = location.split_once('#').map(|(_, f)| f).unwrap_or_default();
+    form_urlencoded::parse(fragment.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+#[test]
+fn the_link_beside_a_code_signs_in_once_with_the_session_in_the_fragment() {
+    let t = app(&[]);
+    sign_up(&t, "ha@example.com");
+    let spa = &format!("{SPA}/welcome");
+    let res = call(
+        &mut t.client(),
+        "POST",
+        &format!("/otp?redirect_to={}", urlencode(spa)),
+        Some(
+            json!({"email": "ha@example.com", "code_challenge": null, "code_challenge_method": null}),
+        ),
+    );
+    assert_eq!(res.json(), json!({}));
+    let link = link_in(&t, "ha@example.com");
+    assert!(link.starts_with("/auth/v1/verify?token="), "{link}");
+    let res = t.client().get(&link);
+    assert_eq!(res.status(), 303);
+    assert!(res.header("location").unwrap().starts_with(spa));
+    let session = fragment_of(&res);
+    assert_eq!(session["token_type"], "bearer");
+    assert_eq!(session["type"], "magiclink");
+    let access = session["access_token"].clone();
+    assert_eq!(
+        call(&mut bearer(&t, &access), "GET", "/user", None).status(),
+        200
+    );
+    // Once: the link again, and the code the link stood for, are refused.
+    let again = fragment_of(&t.client().get(&link));
+    assert_eq!(again["error_code"], "otp_expired");
+    assert_eq!(again["error"], "access_denied");
+    let text = t.mailbox("ha@example.com")[0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let code = text.split("Code: ").nth(1).unwrap()[..6].to_string();
+    let res = call(
+        &mut t.client(),
+        "POST",
+        "/verify",
+        Some(json!({"email": "ha@example.com", "token": code, "type": "email"})),
+    );
+    assert_sb_error(&res, 403, "otp_expired");
+}
+
+#[test]
+fn a_pkce_link_hands_a_code_that_only_the_verifier_redeems() {
+    let t = app(&[]);
+    sign_up(&t, "io@example.com");
+    let verifier = "a-verifier-of-enough-length-for-rfc-7636-0123456789";
+    let challenge =
+        URL_SAFE_NO_PAD.encode(<sha2::Sha256 as sha2::Digest>::digest(verifier.as_bytes()));
+    call(
+        &mut t.client(),
+        "POST",
+        "/recover",
+        Some(
+            json!({"email": "io@example.com", "code_challenge": challenge, "code_challenge_method": "s256"}),
+        ),
+    );
+    let res = t.client().get(&link_in(&t, "io@example.com"));
+    assert_eq!(res.status(), 303);
+    let location = res.header("location").unwrap();
+    let code = location.split("code=").nth(1).expect("?code=").to_string();
+    let wrong = call(
+        &mut t.client(),
+        "POST",
+        "/token?grant_type=pkce",
+        Some(
+            json!({"auth_code": code, "code_verifier": "not-the-verifier-but-long-enough-to-look-right-000"}),
+        ),
+    );
+    assert_sb_error(&wrong, 400, "bad_code_verifier");
+    // A code is tried once.
+    let spent = call(
+        &mut t.client(),
+        "POST",
+        "/token?grant_type=pkce",
+        Some(json!({"auth_code": code, "code_verifier": verifier})),
+    );
+    assert_sb_error(&spent, 404, "flow_state_not_found");
+}
+
+#[test]
+fn a_links_token_works_as_token_hash_and_a_pkce_code_signs_in() {
+    let t = app(&[]);
+    sign_up(&t, "jo@example.com");
+    call(
+        &mut t.client(),
+        "POST",
+        "/otp",
+        Some(json!({"email": "jo@example.com"})),
+    );
+    let link = link_in(&t, "jo@example.com");
+    let token = link
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = call(
+        &mut t.client(),
+        "POST",
+        "/verify",
+        Some(json!({"token_hash": token, "type": "magiclink"})),
+    );
+    assert_eq!(res.status(), 200, "{}", res.json());
+    assert_eq!(res.json()["user"]["email"], "jo@example.com");
+    let wrong_type = call(
+        &mut t.client(),
+        "POST",
+        "/recover",
+        Some(json!({"email": "jo@example.com"})),
+    );
+    assert_eq!(wrong_type.status(), 200);
+    let link = link_in(&t, "jo@example.com");
+    let token = link
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = call(
+        &mut t.client(),
+        "POST",
+        "/verify",
+        Some(json!({"token_hash": token, "type": "magiclink"})),
+    );
+    assert_sb_error(&res, 403, "otp_expired");
+
+    let verifier = "another-verifier-of-enough-length-for-rfc-7636-012345";
+    let challenge =
+        URL_SAFE_NO_PAD.encode(<sha2::Sha256 as sha2::Digest>::digest(verifier.as_bytes()));
+    call(
+        &mut t.client(),
+        "POST",
+        "/otp",
+        Some(
+            json!({"email": "jo@example.com", "code_challenge": challenge, "code_challenge_method": "S256"}),
+        ),
+    );
+    let res = t.client().get(&link_in(&t, "jo@example.com"));
+    let code = res
+        .header("location")
+        .unwrap()
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let res = call(
+        &mut t.client(),
+        "POST",
+        "/token?grant_type=pkce",
+        Some(json!({"auth_code": code, "code_verifier": verifier})),
+    );
+    assert_eq!(res.status(), 200, "{}", res.json());
+    assert_eq!(
+        claims(res.json()["access_token"].as_str().unwrap())["amr"][0]["method"],
+        "otp"
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

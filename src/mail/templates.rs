@@ -140,10 +140,22 @@ pub fn render(d: &Details<'_>) -> Rendered {
     };
     if let Some(code) = d.code {
         let expiry = format!("The code works for {}, once.", lifetime(d.expires_in));
-        let text =
-            format!("{greeting}\n\n{intro}\n\n{action}: {code}\n\n{expiry}\n{ignore}\n\n{app}\n");
+        let (link_text, link_html) = if d.url.is_empty() {
+            (String::new(), String::new())
+        } else {
+            (
+                format!("Or open this link: {}\n\n", d.url),
+                format!(
+                    "<p>Or <a href=\"{0}\">open this link</a>: {0}</p>\n",
+                    escape_html(d.url)
+                ),
+            )
+        };
+        let text = format!(
+            "{greeting}\n\n{intro}\n\n{action}: {code}\n\n{link_text}{expiry}\n{ignore}\n\n{app}\n"
+        );
         let html = format!(
-            "<!doctype html>\n<html><body style=\"font-family: sans-serif; line-height: 1.5\">\n<p>{greeting}</p>\n<p>{intro}</p>\n<p style=\"font-size: 1.5em; letter-spacing: 0.2em\"><strong>{code}</strong></p>\n<p>{expiry}<br>{ignore}</p>\n<p>{app}</p>\n</body></html>\n",
+            "<!doctype html>\n<html><body style=\"font-family: sans-serif; line-height: 1.5\">\n<p>{greeting}</p>\n<p>{intro}</p>\n<p style=\"font-size: 1.5em; letter-spacing: 0.2em\"><strong>{code}</strong></p>\n{link_html}<p>{expiry}<br>{ignore}</p>\n<p>{app}</p>\n</body></html>\n",
             greeting = escape_html(&greeting),
             intro = escape_html(&intro),
             code = escape_html(code),

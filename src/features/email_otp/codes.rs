@@ -3,7 +3,7 @@
 
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, Code};
-use crate::features::verification::codes::{self, Checked, Mailing};
+use crate::features::verification::codes::{self, Checked, Link, Mailing};
 use crate::kernel::context::Ctx;
 use crate::mail::Kind;
 use crate::storage::Statement;
@@ -47,12 +47,14 @@ fn identifier(purpose: Purpose, email: &str) -> String {
 }
 
 /// Statements storing a new code for the address (replacing any earlier one) and queueing its
-/// message; `user_id` is the address's user, `None` for a sign-in that may sign one up.
+/// message, with `link` beside the code when given; `user_id` is the address's user, `None` for a
+/// sign-in that may sign one up.
 pub fn issue(
     ctx: &mut Ctx<'_>,
     purpose: Purpose,
     email: &str,
     user_id: Option<&str>,
+    link: Option<Link<'_>>,
 ) -> Result<Vec<Statement>, ApiError> {
     let expires_in = ctx.config.email_otp.expires_in;
     codes::issue(
@@ -65,6 +67,7 @@ pub fn issue(
             name: "",
             user_id,
             expires_in,
+            link,
         },
     )
 }

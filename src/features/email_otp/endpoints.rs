@@ -25,7 +25,13 @@ async fn send(ctx: &mut Ctx<'_>, purpose: Purpose, email: &str) -> Result<Reply,
     let user = users::find_by_email(ctx.drivers.sql.as_ref(), email).await?;
     let may_sign_up = purpose == Purpose::SignIn && !ctx.config.email_otp.disable_sign_up;
     if user.is_some() || may_sign_up {
-        let statements = codes::issue(ctx, purpose, email, user.as_ref().map(|u| u.id.as_str()))?;
+        let statements = codes::issue(
+            ctx,
+            purpose,
+            email,
+            user.as_ref().map(|u| u.id.as_str()),
+            None,
+        )?;
         ctx.drivers.sql.batch(statements).await?;
     }
     ctx.pad_answer().await;

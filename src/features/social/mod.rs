@@ -6,6 +6,7 @@
 
 mod endpoints;
 pub use endpoints::begin_hand_off;
+pub use state::LinkIntent;
 pub mod exchange;
 pub mod id_token;
 pub mod linking;

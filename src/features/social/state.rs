@@ -38,6 +38,9 @@ pub struct Flow {
 pub struct LinkIntent {
     pub user_id: String,
     pub email: String,
+    /// The session handed back when the flow hands off (Supabase's `linkIdentity`).
+    #[serde(default)]
+    pub session_id: Option<String>,
 }
 
 /// Why a callback's state is refused; `error_url` when the flow named one.

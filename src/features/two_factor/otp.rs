@@ -29,6 +29,7 @@ pub async fn send(ctx: &mut Ctx<'_>, prover: &Prover) -> Result<(), ApiError> {
             name: &user.name,
             user_id: Some(&user.id),
             expires_in,
+            link: None,
         },
     )?;
     ctx.drivers.sql.batch(statements).await?;

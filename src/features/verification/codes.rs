@@ -18,6 +18,13 @@ use crate::time::{to_iso, SECOND};
 
 const DIGITS: usize = 6;
 
+/// A link a message carries beside its code, standing for the same code: the code's row is kept
+/// under `row_id`, the digest of the link's token (the token itself is never stored).
+pub struct Link<'a> {
+    pub url: &'a str,
+    pub row_id: &'a str,
+}
+
 /// A code to mail.
 pub struct Mailing<'a> {
     /// The message's template.
@@ -31,6 +38,7 @@ pub struct Mailing<'a> {
     /// The recipient's user, if there is one yet.
     pub user_id: Option<&'a str>,
     pub expires_in: i64,
+    pub link: Option<Link<'a>>,
 }
 
 fn digest(ctx: &Ctx<'_>, label: &str, code: &str) -> String {
@@ -46,12 +54,23 @@ pub fn issue(ctx: &mut Ctx<'_>, mailing: Mailing<'_>) -> Result<Vec<Statement>, 
     let config = ctx.config;
     let code = random::digits(DIGITS)?;
     let expires_at = ctx.now + mailing.expires_in * SECOND;
+    let carrying = match &mailing.link {
+        Some(link) => Carrying::CodeAndLink {
+            code: &code,
+            url: link.url.to_string(),
+        },
+        None => Carrying::Code(&code),
+    };
+    let row_id = match &mailing.link {
+        Some(link) => link.row_id.to_string(),
+        None => random::alphanumeric(32)?,
+    };
     let message = one_time::message(
         config,
         mailing.kind,
         mailing.to,
         mailing.name,
-        Carrying::Code(&code),
+        carrying,
         mailing.expires_in,
     )?;
     let guard = one_time::guard(config, mailing.to, ctx.now);
@@ -59,7 +78,7 @@ pub fn issue(ctx: &mut Ctx<'_>, mailing: Mailing<'_>) -> Result<Vec<Statement>, 
         one_time::count_message(&guard),
         tries::remove(mailing.identifier),
         verifications::insert_unbound(
-            &random::alphanumeric(32)?,
+            &row_id,
             mailing.identifier,
             &tries::fresh(&digest(ctx, mailing.label, &code)),
             &to_iso(expires_at),
@@ -77,6 +96,15 @@ pub fn issue(ctx: &mut Ctx<'_>, mailing: Mailing<'_>) -> Result<Vec<Statement>, 
     ];
     ctx.queued_mail.push(message.id);
     Ok(statements)
+}
+
+/// Spends the code kept under `row_id` (by its link): one change for the use that wins, none
+/// when the code was used, replaced by a newer one, or is past its expiry.
+pub fn spend_row(row_id: &str, now_iso: &str) -> Statement {
+    Statement::new(
+        r#"delete from "verification" where "id" = ?1 and "expiresAt" > ?2"#,
+        vec![row_id.into(), now_iso.into()],
+    )
 }
 
 /// What checking a code found.

@@ -36,7 +36,19 @@ impl Challenge {
         })
     }
 
+    /// No challenge: the implicit flow, whose code only the service itself redeems (with no
+    /// verifier) on the way to the client.
+    pub fn implicit() -> Challenge {
+        Challenge {
+            challenge: String::new(),
+            method: "implicit".into(),
+        }
+    }
+
     fn admits(&self, verifier: &str) -> bool {
+        if self.method == "implicit" {
+            return verifier.is_empty();
+        }
         let expected = if self.method == "plain" {
             verifier.to_string()
         } else {
@@ -135,6 +147,12 @@ mod tests {
         assert!(!c.admits("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXl"));
         let plain = Challenge::parse(&"a".repeat(43), "plain").unwrap();
         assert!(plain.admits(&"a".repeat(43)));
+        assert!(
+            !c.admits("") && !plain.admits(""),
+            "a PKCE code needs its verifier"
+        );
+        assert!(Challenge::implicit().admits(""));
+        assert!(!Challenge::implicit().admits("anything"));
     }
 
     #[test]

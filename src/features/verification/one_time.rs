@@ -70,6 +70,11 @@ pub enum Carrying<'a> {
         new_email: Option<&'a str>,
     },
     Code(&'a str),
+    /// A code, and a link that does what the code does.
+    CodeAndLink {
+        code: &'a str,
+        url: String,
+    },
 }
 
 /// A message with a link or a code, rendered from its template.
@@ -84,6 +89,7 @@ pub fn message(
     let (url, new_email, code) = match carrying {
         Carrying::Link { url, new_email } => (url, new_email, None),
         Carrying::Code(code) => (String::new(), None, Some(code)),
+        Carrying::CodeAndLink { code, url } => (url, None, Some(code)),
     };
     let rendered = templates::render(&Details {
         kind,

@@ -24,6 +24,7 @@ pub async fn link_social(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let intent = LinkIntent {
         user_id: session.user.id.clone(),
         email: session.user.email.clone(),
+        session_id: None,
     };
     let Some(given) = ctx.input.raw("idToken").cloned() else {
         let mut flow = flow(ctx, &provider_id);

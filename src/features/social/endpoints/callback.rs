@@ -139,7 +139,20 @@ pub async fn callback(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         return Ok(
             match linking::link(ctx, &provider_id, &profile, &stored, &tokens.scopes, intent).await
             {
-                Ok(()) => Reply::redirect(flow.callback_url),
+                Ok(()) => match (&flow.hand_off, &intent.session_id) {
+                    (Some(challenge), Some(session_id)) => {
+                        let code = hand_off::issue(
+                            ctx.drivers.sql.as_ref(),
+                            session_id,
+                            "oauth",
+                            challenge,
+                            ctx.now,
+                        )
+                        .await?;
+                        Reply::redirect(with_param(&flow.callback_url, "code", &code))
+                    }
+                    _ => Reply::redirect(flow.callback_url),
+                },
                 Err(refusal) => refuse(&error_url, refusal.code(), None),
             },
         );

@@ -102,19 +102,22 @@ fn flow(ctx: &Ctx<'_>, provider_id: &str) -> Flow {
     }
 }
 
-/// Starts a sign-in with `provider_id` whose session goes to a PKCE client: the provider's
-/// authorization URL. The browser comes back to `callback_url` with `?code=` (or `?error=`).
+/// Starts a sign-in (or, with `link`, the linking of an account to a signed-in user) with
+/// `provider_id` whose session is handed off by a code: the provider's authorization URL. The
+/// browser comes back to `callback_url` with `?code=` (or `?error=`).
 pub async fn begin_hand_off(
     ctx: &mut Ctx<'_>,
     provider_id: &str,
     callback_url: String,
     challenge: crate::features::verification::hand_off::Challenge,
+    link: Option<super::state::LinkIntent>,
 ) -> Result<String, ApiError> {
     let provider = named_provider(ctx, provider_id).await?;
     let mut flow = flow(ctx, provider_id);
     flow.callback_url = callback_url.clone();
     flow.error_url = Some(callback_url);
     flow.hand_off = Some(challenge);
+    flow.link = link;
     let reply = start(ctx, &provider, flow).await?;
     match reply.payload {
         crate::kernel::response::Payload::Json(v) => v["url"]

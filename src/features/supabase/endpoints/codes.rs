@@ -1,9 +1,10 @@
-//! Codes by email: `POST /otp` (a sign-in code), `POST /recover` (a recovery code), `POST /verify`
-//! (either, for a session), `POST /resend` and `GET /reauthenticate` (the nonce a password change
-//! may need). Sign-in and recovery codes are better-auth's email OTP codes, with its lifetimes,
-//! tries and per-address mail limit.
+//! Codes by email: `POST /otp` (a sign-in code), `POST /recover` (a recovery code), each with its
+//! link ([`super::links`]); `POST /verify` (a code, or a link's token as `token_hash`, for a
+//! session), `POST /resend` and `GET /reauthenticate` (the nonce a password change may need).
+//! Sign-in and recovery codes are better-auth's email OTP codes, with its lifetimes, tries and
+//! per-address mail limit.
 
-use super::{delegate, nothing, redirect_to};
+use super::{delegate, links, nothing, redirect_to};
 use crate::error::ApiError;
 use crate::features::email_otp::codes::{self as otp, Purpose};
 use crate::features::supabase::answers::{error, validation};
@@ -15,6 +16,8 @@ use crate::kernel::context::Ctx;
 use crate::kernel::formats::is_valid_email;
 use crate::kernel::response::Reply;
 use crate::mail::Kind;
+use crate::session::digest;
+use crate::session::store as session_table;
 use crate::storage::users::{self, User};
 use serde_json::json;
 
@@ -34,38 +37,40 @@ fn expired() -> ApiError {
     error(403, "otp_expired", "Token has expired or is invalid")
 }
 
-/// `POST /otp`: a sign-in code to the address (signing a new address up when it is used, unless
-/// `create_user` is false). The answer is the same whether the address has a user or not.
+/// `POST /otp`: a sign-in code and link to the address (signing a new address up when used,
+/// unless `create_user` is false). The answer is the same whether the address has a user or not.
 pub async fn otp(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let email = email(ctx)?;
     let create_user = ctx.input.flag("create_user").unwrap_or(true);
-    if !create_user {
-        let known = users::find_by_email(ctx.drivers.sql.as_ref(), &email).await?;
-        if known.is_none() {
-            ctx.pad_answer().await;
-            return Ok(nothing());
-        }
-    }
-    mail_code(ctx, &email, "sign-in").await
+    send(ctx, Purpose::SignIn, &email, create_user).await
 }
 
-/// Mails better-auth's email code of `kind` (`sign-in`, `forget-password`) to the address.
-async fn mail_code(ctx: &mut Ctx<'_>, email: &str, kind: &str) -> Result<Reply, ApiError> {
-    let body = json!({"email": email, "type": kind});
-    delegate(
-        ctx,
-        &email_otp::FEATURE,
-        "/email-otp/send-verification-otp",
-        body,
-    )
-    .await?;
-    Ok(nothing())
-}
-
-/// `POST /recover`: a recovery code to the address, if it has a user.
+/// `POST /recover`: a recovery code and link to the address, if it has a user.
 pub async fn recover(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let email = email(ctx)?;
-    mail_code(ctx, &email, "forget-password").await
+    send(ctx, Purpose::ForgetPassword, &email, false).await
+}
+
+async fn send(
+    ctx: &mut Ctx<'_>,
+    purpose: Purpose,
+    email: &str,
+    create_user: bool,
+) -> Result<Reply, ApiError> {
+    let user = users::find_by_email(ctx.drivers.sql.as_ref(), email).await?;
+    let may_sign_up =
+        purpose == Purpose::SignIn && create_user && !ctx.config.email_otp.disable_sign_up;
+    if user.is_some() || may_sign_up {
+        let user_id = user.as_ref().map(|u| u.id.as_str());
+        let statements = links::issue(ctx, purpose, email, user_id, create_user)?;
+        ctx.drivers.sql.batch(statements).await?;
+    } else {
+        // What a refusal would have checked, so that it takes as long as a sending.
+        links::challenge(ctx)?;
+        redirect_to(ctx)?;
+    }
+    ctx.pad_answer().await;
+    Ok(nothing())
 }
 
 /// `POST /resend`: the address-confirmation message again (`signup`); an email change has its
@@ -94,43 +99,55 @@ pub async fn resend(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     }
 }
 
-/// `POST /verify` with `{email, token, type}`: `email` and `magiclink` sign in (or up) with a
-/// sign-in code, `recovery` with a recovery code (the password can then be set).
+/// `POST /verify` with `{email, token, type}` (`email`, `magiclink` or `signup` sign in, or up,
+/// with a sign-in code; `recovery` with a recovery code, after which the password can be set),
+/// or with `{token_hash, type}`, the token of the code's link.
 pub async fn verify(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    if ctx.input.text("token_hash").is_some() {
-        return Err(expired());
+    let kind = ctx
+        .input
+        .text("type")
+        .ok_or_else(|| validation("Verify requires a verification type"))?;
+    if let Some(token) = ctx.input.text("token_hash") {
+        let r = links::redeem(ctx, &token, &kind).await?;
+        return Ok(Reply::json(
+            tokens::open(ctx, &r.record, r.user, r.method).await?,
+        ));
     }
     let email = email(ctx)?;
     let code = ctx
         .input
         .text("token")
         .ok_or_else(|| validation("Verify requires a token or a token hash"))?;
-    let (user, method) = match ctx.input.text("type").as_deref() {
-        Some("email" | "magiclink" | "signup") => {
+    let sql = ctx.drivers.sql.as_ref();
+    let (record, user, method) = match kind.as_str() {
+        "email" | "magiclink" | "signup" => {
             let body = json!({"email": email, "otp": code});
             let (_, answer) =
                 delegate(ctx, &email_otp::FEATURE, "/sign-in/email-otp", body).await?;
+            let token = answer["token"]
+                .as_str()
+                .ok_or_else(|| ApiError::internal_because("the code opened no session"))?;
+            let record = session_table::find_by_digest(sql, &digest(token))
+                .await?
+                .ok_or_else(expired)?;
             let user: User = serde_json::from_value(answer["user"].clone())
                 .map_err(ApiError::internal_because)?;
-            (user, "otp")
+            (record, user, "otp")
         }
-        Some("recovery") => {
+        "recovery" => {
             otp::check(ctx, Purpose::ForgetPassword, &email, &code, true).await?;
             let found = proven::user_for(ctx, &email, None, false).await?;
             let (user, _) = found.ok_or_else(expired)?;
-            (user, "recovery")
+            let session = ctx
+                .sessions()
+                .create(&user, true, ctx.client_ip(), ctx.user_agent(), ctx.now)
+                .await?;
+            (session.record, user, "recovery")
         }
-        Some(_) => return Err(validation("Unsupported verification type")),
-        None => return Err(validation("Verify requires a verification type")),
+        _ => return Err(validation("Unsupported verification type")),
     };
-    let session = ctx
-        .sessions()
-        .create(&user, true, ctx.client_ip(), ctx.user_agent(), ctx.now)
-        .await?;
     ctx.take_cookies();
-    Ok(Reply::json(
-        tokens::open(ctx, &session.record, user, method).await?,
-    ))
+    Ok(Reply::json(tokens::open(ctx, &record, user, method).await?))
 }
 
 fn nonce_identifier(user_id: &str) -> String {
@@ -160,6 +177,7 @@ pub async fn reauthenticate(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             name: &user.name,
             user_id: Some(&user.id),
             expires_in,
+            link: None,
         },
     )?;
     ctx.drivers.sql.batch(statements).await?;

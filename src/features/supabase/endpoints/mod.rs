@@ -4,6 +4,7 @@
 
 mod account;
 mod codes;
+mod links;
 mod oauth;
 mod service;
 
@@ -38,7 +39,7 @@ const fn declare(method: Method, path: &'static str, rate: Rule, handler: Handle
     }
 }
 
-fn routes() -> [Route; 15] {
+fn routes() -> [Route; 18] {
     [
         declare(
             Method::GET,
@@ -99,9 +100,27 @@ fn routes() -> [Route; 15] {
         ),
         declare(
             Method::GET,
+            "/verify",
+            Rule::CREDENTIALS,
+            handler!(links::verify_link),
+        ),
+        declare(
+            Method::GET,
             "/reauthenticate",
             Rule::MAIL,
             handler!(codes::reauthenticate),
+        ),
+        declare(
+            Method::GET,
+            "/user/identities/authorize",
+            Rule::DEFAULT,
+            handler!(oauth::link_identity),
+        ),
+        declare(
+            Method::GET,
+            "/callback",
+            Rule::DEFAULT,
+            handler!(oauth::implicit_callback),
         ),
         declare(
             Method::GET,

@@ -1,42 +1,147 @@
 //! Signing in with a social or OpenID provider (`GET /authorize`, PKCE: the browser comes back to
 //! `redirect_to?code=`), redeeming that code (`grant_type=pkce`), and unlinking an identity.
 
-use super::{nothing, redirect_to};
+use super::{links, nothing, redirect_to};
 use crate::error::ApiError;
 use crate::features::social;
 use crate::features::supabase::answers::{error, validation};
 use crate::features::supabase::tokens;
 use crate::features::verification::hand_off::{self, Challenge, Redeemed};
+use crate::features::verification::links::with_param;
 use crate::kernel::context::Ctx;
 use crate::kernel::response::Reply;
 use crate::session::store as session_table;
 use crate::storage::accounts;
 use crate::storage::users;
+use serde_json::json;
 
-/// `GET /authorize?provider=…&redirect_to=…&code_challenge=…&code_challenge_method=s256`: a 302
-/// to the provider. Only the PKCE flow is served: a session never travels in a URL.
-pub async fn authorize(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let provider = ctx
-        .input
-        .query("provider")
-        .map(str::to_string)
-        .ok_or_else(|| validation("Unsupported provider: missing provider"))?;
-    let challenge = match (
-        ctx.input.query("code_challenge"),
-        ctx.input.query("code_challenge_method"),
-    ) {
-        (Some(c), Some(m)) => {
-            Challenge::parse(c, m).ok_or_else(|| validation("Invalid code challenge"))?
+/// Where the browser goes after the provider: `redirect_to` itself for a PKCE client (`?code=`),
+/// or, in the implicit flow, this API's `/callback`, which puts the session in the fragment.
+fn callback_target(
+    ctx: &Ctx<'_>,
+    target: &str,
+    challenge: Option<Challenge>,
+) -> (String, Challenge) {
+    match challenge {
+        Some(challenge) => (target.to_string(), challenge),
+        None => {
+            let sb_path = ctx
+                .config
+                .supabase
+                .as_ref()
+                .map(|sb| sb.base_path.as_str())
+                .unwrap_or_default();
+            let hop = format!("{}{sb_path}/callback", ctx.config.base_origin);
+            (
+                with_param(&hop, "redirect_to", target),
+                Challenge::implicit(),
+            )
         }
+    }
+}
+
+fn query_challenge(ctx: &Ctx<'_>) -> Result<Option<Challenge>, ApiError> {
+    match (
+        ctx.input.query("code_challenge").filter(|c| !c.is_empty()),
+        ctx.input
+            .query("code_challenge_method")
+            .filter(|m| !m.is_empty()),
+    ) {
+        (None, None) => Ok(None),
+        (Some(c), Some(m)) => Challenge::parse(c, m)
+            .map(Some)
+            .ok_or_else(|| validation("Invalid code challenge")),
+        _ => Err(validation(
+            "code_challenge and code_challenge_method go together",
+        )),
+    }
+}
+
+fn provider(ctx: &Ctx<'_>) -> Result<String, ApiError> {
+    ctx.input
+        .query("provider")
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| validation("Unsupported provider: missing provider"))
+}
+
+/// `GET /authorize?provider=…&redirect_to=…[&code_challenge=…&code_challenge_method=s256]`: a
+/// 302 to the provider.
+pub async fn authorize(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let provider = provider(ctx)?;
+    let challenge = query_challenge(ctx)?;
+    let target = redirect_to(ctx)?.unwrap_or_else(|| ctx.config.base_origin.to_string());
+    let (callback, challenge) = callback_target(ctx, &target, challenge);
+    let url = social::begin_hand_off(ctx, &provider, callback, challenge, None).await?;
+    Ok(Reply::redirect(url))
+}
+
+/// `GET /user/identities/authorize`: links an account at `provider` to the signed-in user; the
+/// browser comes back with the same session (`?code=` for a PKCE client). `{url}` when
+/// `skip_http_redirect=true`, as supabase-js asks.
+pub async fn link_identity(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let bearer = tokens::bearer(ctx).await?;
+    let provider = provider(ctx)?;
+    let challenge = query_challenge(ctx)?;
+    let target = redirect_to(ctx)?.unwrap_or_else(|| ctx.config.base_origin.to_string());
+    let (callback, challenge) = callback_target(ctx, &target, challenge);
+    let intent = social::LinkIntent {
+        user_id: bearer.user.id.clone(),
+        email: bearer.user.email.clone(),
+        session_id: Some(bearer.record.id.clone()),
+    };
+    let url = social::begin_hand_off(ctx, &provider, callback, challenge, Some(intent)).await?;
+    if ctx.input.query("skip_http_redirect") == Some("true") {
+        return Ok(Reply::json(json!({ "url": url })));
+    }
+    Ok(Reply::redirect(url))
+}
+
+/// `GET /callback?code=…&redirect_to=…`: the implicit flow's last hop, from the provider's
+/// callback to `redirect_to` with the session (or the refusal) in the fragment.
+pub async fn implicit_callback(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let target = redirect_to(ctx)?.unwrap_or_else(|| ctx.config.base_origin.to_string());
+    if let Some(code) = ctx.input.query("error").map(str::to_string) {
+        let description = ctx
+            .input
+            .query("error_description")
+            .unwrap_or(&code)
+            .to_string();
+        return Ok(links::fragment(
+            &target,
+            &[
+                ("error", "access_denied".to_string()),
+                ("error_code", code),
+                ("error_description", description),
+            ],
+        ));
+    }
+    let code = ctx.input.query("code").unwrap_or_default().to_string();
+    let sql = ctx.drivers.sql.as_ref();
+    let (session_id, method) = match hand_off::redeem(sql, &code, "", ctx.now).await? {
+        Redeemed::Session { session_id, method } => (session_id, method),
         _ => {
-            return Err(validation(
-                "The PKCE flow is required: create the client with auth: { flowType: 'pkce' }",
+            return Ok(links::error_redirect(
+                &target,
+                error(
+                    404,
+                    "flow_state_not_found",
+                    "invalid flow state, no valid flow state found",
+                ),
             ))
         }
     };
-    let target = redirect_to(ctx)?.unwrap_or_else(|| ctx.config.base_origin.to_string());
-    let url = social::begin_hand_off(ctx, &provider, target, challenge).await?;
-    Ok(Reply::redirect(url))
+    let Some(record) = session_table::find_by_id(sql, &session_id).await? else {
+        return Ok(links::error_redirect(
+            &target,
+            error(403, "session_not_found", "The session is gone"),
+        ));
+    };
+    let user = users::find_by_id(sql, &record.user_id)
+        .await?
+        .ok_or_else(|| error(403, "user_not_found", "User not found"))?;
+    let session = tokens::open(ctx, &record, user, &method).await?;
+    Ok(links::session_redirect(&target, &session, None))
 }
 
 /// `POST /token?grant_type=pkce` with `{auth_code, code_verifier}`.

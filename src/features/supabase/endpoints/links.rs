@@ -1,0 +1,251 @@
+//! The link beside each emailed code (GoTrue's `GET /verify`). The link's token digest is the
+//! code's row id, so the code or the link spends it, once; what the link needs besides (the
+//! address, the purpose, a PKCE challenge) waits under `supabase-link:<digest>`. The browser goes
+//! on to `redirect_to` with the session in the fragment, or with `?code=` for a PKCE client.
+
+use super::redirect_to;
+use crate::crypto::{random, sha256_hex};
+use crate::error::ApiError;
+use crate::features::email_otp::codes::{self as otp, Purpose};
+use crate::features::supabase::answers::{error, translate, validation};
+use crate::features::supabase::tokens;
+use crate::features::verification::codes::{self, Link};
+use crate::features::verification::hand_off::{self, Challenge};
+use crate::features::verification::links::with_param;
+use crate::features::verification::proven;
+use crate::features::verification::store as verifications;
+use crate::kernel::context::Ctx;
+use crate::kernel::response::{Payload, Reply};
+use crate::session::store::SessionRecord;
+use crate::storage::returned_text;
+use crate::storage::users::User;
+use crate::storage::Statement;
+use crate::time::{to_iso, SECOND};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Pending {
+    email: String,
+    recovery: bool,
+    create_user: bool,
+    challenge: Option<Challenge>,
+}
+
+fn pending_identifier(digest: &str) -> String {
+    format!("supabase-link:{digest}")
+}
+
+/// The PKCE challenge a request sends (`code_challenge`, `code_challenge_method`; both `null`
+/// outside the PKCE flow).
+pub fn challenge(ctx: &Ctx<'_>) -> Result<Option<Challenge>, ApiError> {
+    match (
+        ctx.input.text("code_challenge"),
+        ctx.input.text("code_challenge_method"),
+    ) {
+        (None, None) => Ok(None),
+        (Some(c), Some(m)) => Challenge::parse(&c, &m)
+            .map(Some)
+            .ok_or_else(|| validation("Invalid code challenge")),
+        _ => Err(validation(
+            "code_challenge and code_challenge_method go together",
+        )),
+    }
+}
+
+/// Statements mailing a code for `purpose` to `email` with its link.
+pub fn issue(
+    ctx: &mut Ctx<'_>,
+    purpose: Purpose,
+    email: &str,
+    user_id: Option<&str>,
+    create_user: bool,
+) -> Result<Vec<Statement>, ApiError> {
+    let recovery = purpose == Purpose::ForgetPassword;
+    let pending = Pending {
+        email: email.to_string(),
+        recovery,
+        create_user,
+        challenge: challenge(ctx)?,
+    };
+    let token = random::alphanumeric(32)?;
+    let digest = sha256_hex(token.as_bytes());
+    let sb_path = ctx
+        .config
+        .supabase
+        .as_ref()
+        .map(|sb| sb.base_path.as_str())
+        .unwrap_or_default();
+    let kind = if recovery { "recovery" } else { "magiclink" };
+    let mut url = format!(
+        "{}{sb_path}/verify?token={token}&type={kind}",
+        ctx.config.base_origin
+    );
+    if let Some(target) = redirect_to(ctx)? {
+        url = with_param(&url, "redirect_to", &target);
+    }
+    let mut statements = otp::issue(
+        ctx,
+        purpose,
+        email,
+        user_id,
+        Some(Link {
+            url: &url,
+            row_id: &digest,
+        }),
+    )?;
+    let value = serde_json::to_string(&pending).map_err(ApiError::internal_because)?;
+    let expires_at = ctx.now + ctx.config.email_otp.expires_in * SECOND;
+    statements.push(verifications::insert_unbound(
+        &random::alphanumeric(32)?,
+        &pending_identifier(&digest),
+        &value,
+        &to_iso(expires_at),
+        &to_iso(ctx.now),
+    ));
+    Ok(statements)
+}
+
+fn invalid_link() -> ApiError {
+    error(403, "otp_expired", "Email link is invalid or has expired")
+}
+
+/// A session opened by a link's token (the link, or `token_hash` given to `POST /verify`).
+pub struct Redeemed {
+    pub record: SessionRecord,
+    pub user: User,
+    pub method: &'static str,
+    pub challenge: Option<Challenge>,
+}
+
+/// Spends the link `token` of `kind` (`magiclink`, `email`, `signup` or `recovery`) and opens a
+/// session for its address.
+pub async fn redeem(ctx: &mut Ctx<'_>, token: &str, kind: &str) -> Result<Redeemed, ApiError> {
+    let digest = sha256_hex(token.as_bytes());
+    let now_iso = to_iso(ctx.now);
+    let sql = ctx.drivers.sql.as_ref();
+    let taken = sql
+        .run_batch(vec![verifications::take_live(
+            &pending_identifier(&digest),
+            &now_iso,
+        )])
+        .await?;
+    let value = returned_text(taken.first(), "value").into_iter().next();
+    let pending: Pending = value
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .ok_or_else(invalid_link)?;
+    let fits = match kind {
+        "recovery" => pending.recovery,
+        "magiclink" | "email" | "signup" => !pending.recovery,
+        _ => false,
+    };
+    if !fits || sql.execute(codes::spend_row(&digest, &now_iso)).await? != 1 {
+        return Err(invalid_link());
+    }
+    let sign_up = !pending.recovery && pending.create_user && !ctx.config.email_otp.disable_sign_up;
+    let (user, _) = proven::user_for(ctx, &pending.email, None, sign_up)
+        .await?
+        .ok_or_else(invalid_link)?;
+    let session = ctx
+        .sessions()
+        .create(&user, true, ctx.client_ip(), ctx.user_agent(), ctx.now)
+        .await?;
+    ctx.take_cookies();
+    Ok(Redeemed {
+        record: session.record,
+        user,
+        method: if pending.recovery { "recovery" } else { "otp" },
+        challenge: pending.challenge,
+    })
+}
+
+/// A 303 to `target` with `pairs` in the fragment.
+pub fn fragment(target: &str, pairs: &[(&str, String)]) -> Reply {
+    let mut fragment = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        fragment.append_pair(k, v);
+    }
+    let base = target.split('#').next().unwrap_or(target);
+    see_other(format!("{base}#{}", fragment.finish()))
+}
+
+fn see_other(location: String) -> Reply {
+    Reply {
+        status: 303,
+        payload: Payload::Empty,
+        headers: vec![("location", location)],
+    }
+}
+
+/// GoTrue's error redirect: `error`, `error_code` and `error_description` in the fragment.
+pub fn error_redirect(target: &str, err: ApiError) -> Reply {
+    let err = translate(err);
+    let (code, message) = match &err.body {
+        Some(b) => (b.code.unwrap_or("unexpected_failure"), b.message.clone()),
+        None => ("unexpected_failure", String::new()),
+    };
+    let oauth_error = match err.status {
+        400 => "invalid_request",
+        401 => "unauthorized_client",
+        403 => "access_denied",
+        s if s >= 500 => "server_error",
+        _ => "invalid_request",
+    };
+    fragment(
+        target,
+        &[
+            ("error", oauth_error.to_string()),
+            ("error_code", code.to_string()),
+            ("error_description", message),
+        ],
+    )
+}
+
+/// The session in the fragment, as GoTrue's implicit flow hands it over (with the link's `type`).
+pub fn session_redirect(target: &str, session: &Value, kind: Option<&str>) -> Reply {
+    let field = |name: &str| match &session[name] {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut pairs = vec![
+        ("access_token", field("access_token")),
+        ("expires_at", field("expires_at")),
+        ("expires_in", field("expires_in")),
+        ("refresh_token", field("refresh_token")),
+        ("token_type", "bearer".to_string()),
+    ];
+    if let Some(kind) = kind {
+        pairs.push(("type", kind.to_string()));
+    }
+    fragment(target, &pairs)
+}
+
+/// `GET /verify?token=…&type=…&redirect_to=…`: the link in a code message.
+pub async fn verify_link(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let (Some(token), Some(kind)) = (
+        ctx.input.query("token").map(str::to_string),
+        ctx.input.query("type").map(str::to_string),
+    ) else {
+        return Err(validation("Verify requires a token and a type"));
+    };
+    let target = redirect_to(ctx)?.unwrap_or_else(|| ctx.config.base_origin.to_string());
+    let redeemed = match redeem(ctx, &token, &kind).await {
+        Ok(r) => r,
+        Err(e) if e.status >= 500 => return Err(e),
+        Err(e) => return Ok(error_redirect(&target, e)),
+    };
+    if let Some(challenge) = &redeemed.challenge {
+        let code = hand_off::issue(
+            ctx.drivers.sql.as_ref(),
+            &redeemed.record.id,
+            redeemed.method,
+            challenge,
+            ctx.now,
+        )
+        .await?;
+        return Ok(see_other(with_param(&target, "code", &code)));
+    }
+    let session = tokens::open(ctx, &redeemed.record, redeemed.user, redeemed.method).await?;
+    Ok(session_redirect(&target, &session, Some(&kind)))
+}
