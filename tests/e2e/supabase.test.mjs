@@ -32,13 +32,17 @@ after(async () => {
   await op?.close();
 });
 
-/** A supabase-js client in Node: memory storage, PKCE, its own client address, events recorded. */
-function supabase() {
+/**
+ * A supabase-js client in Node: memory storage, PKCE unless `flowType` says otherwise, its own
+ * client address, events recorded; with `jar`, it keeps cookies as a page on the service's own
+ * origin would.
+ */
+function supabase({ flowType = "pkce", jar } = {}) {
   const items = new Map();
   const storage = { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => void items.set(k, v), removeItem: (k) => void items.delete(k) };
   const client = createClient(BASE, "public-anon-key", {
-    auth: { flowType: "pkce", storage, autoRefreshToken: false, detectSessionInUrl: false },
-    global: { headers: { "cf-connecting-ip": freshIp() } },
+    auth: { flowType, storage, autoRefreshToken: false, detectSessionInUrl: false },
+    global: { headers: { "cf-connecting-ip": jar?.ip ?? freshIp() }, ...(jar ? { fetch: jar.fetch } : {}) },
   });
   const events = [];
   client.auth.onAuthStateChange((event) => events.push(event));
@@ -206,4 +210,73 @@ test("one user across both clients: signed up with supabase-js, signed in with b
   assert.ok(theirs, "by its id");
   assert.equal((await ba.revokeSession({ token: theirs.token })).error, null);
   assert.equal((await sb.auth.getUser()).error?.name, "AuthSessionMissingError");
+});
+
+/** Follows a browser through the provider and back to portcullis' callback; the last redirect. */
+async function viaProvider(startUrl, jar) {
+  const start = await fetch(startUrl, { redirect: "manual", headers: { cookie: jar.header(), "cf-connecting-ip": jar.ip } });
+  jar.store(start);
+  const providerUrl = start.status === 302 ? start.headers.get("location") : startUrl;
+  const callback = await throughProvider(providerUrl, `${API}/callback/acme`);
+  const back = await fetch(callback, { redirect: "manual", headers: { cookie: jar.header(), "cf-connecting-ip": jar.ip } });
+  assert.equal(back.status, 302);
+  return back.headers.get("location");
+}
+
+test("the link in a sign-in message: a PKCE client exchanges the code it brings back", async () => {
+  const { email } = await signedUp();
+  const sb = supabase();
+  assert.equal((await sb.auth.signInWithOtp({ email, options: { emailRedirectTo: `${BASE}/welcome` } })).error, null);
+  const message = await mailbox.waitFor(email, { count: 2, poke: cron });
+  const link = message.text.match(/Or open this link: (\S+)/)?.[1];
+  assert.ok(link?.startsWith(`${BASE}/auth/v1/verify?token=`), message.text);
+  const res = await fetch(link, { redirect: "manual" });
+  assert.equal(res.status, 303);
+  const landing = new URL(res.headers.get("location"));
+  assert.equal(landing.pathname, "/welcome");
+  const { data, error } = await sb.auth.exchangeCodeForSession(landing.searchParams.get("code"));
+  assert.equal(error, null, JSON.stringify(error));
+  assert.equal(data.user.email, email);
+  const again = new URL((await fetch(link, { redirect: "manual" })).headers.get("location"));
+  assert.equal(new URLSearchParams(again.hash.slice(1)).get("error_code"), "otp_expired", "a link works once");
+});
+
+test("the implicit flow (supabase-js's default): the session comes back in the fragment", async () => {
+  const sb = supabase({ flowType: "implicit" });
+  const { data } = await sb.auth.signInWithOAuth({ provider: "acme", options: { redirectTo: `${BASE}/home`, skipBrowserRedirect: true, queryParams: { login_hint: "user-alice" } } });
+  assert.equal(new URL(data.url).searchParams.get("code_challenge"), null);
+  const jar = new Jar();
+  const hop = await viaProvider(data.url, jar);
+  assert.ok(hop.startsWith(`${BASE}/auth/v1/callback?`), hop);
+  const last = await fetch(hop, { redirect: "manual" });
+  assert.equal(last.status, 303);
+  const landing = new URL(last.headers.get("location"));
+  assert.equal(landing.pathname, "/home");
+  const fragment = new URLSearchParams(landing.hash.slice(1));
+  assert.equal(fragment.get("token_type"), "bearer");
+  const set = await sb.auth.setSession({ access_token: fragment.get("access_token"), refresh_token: fragment.get("refresh_token") });
+  assert.equal(set.error, null, JSON.stringify(set.error));
+  assert.equal(set.data.user.email, "alice@example.test");
+});
+
+test("linkIdentity links a provider account to the signed-in user, unlinkIdentity removes it", async () => {
+  const jar = new Jar();
+  const sb = supabase({ jar });
+  const signedUp = await sb.auth.signUp({ email: "erin@example.test", password: PASSWORD });
+  assert.equal(signedUp.error, null, JSON.stringify(signedUp.error));
+  const { data, error } = await sb.auth.linkIdentity({ provider: "acme", options: { redirectTo: `${BASE}/linked`, skipBrowserRedirect: true, queryParams: { login_hint: "user-erin" } } });
+  assert.equal(error, null, JSON.stringify(error));
+  const landing = new URL(await viaProvider(data.url, jar));
+  assert.equal(landing.pathname, "/linked");
+  const exchanged = await sb.auth.exchangeCodeForSession(landing.searchParams.get("code"));
+  assert.equal(exchanged.error, null, JSON.stringify(exchanged.error));
+  assert.equal(exchanged.data.session.user.id, signedUp.data.user.id, "the same user");
+  const { data: ids } = await sb.auth.getUserIdentities();
+  assert.deepEqual(ids.identities.map((i) => i.provider).sort(), ["acme", "email"]);
+  const acme = ids.identities.find((i) => i.provider === "acme");
+  assert.equal((await sb.auth.unlinkIdentity(acme)).error, null);
+  const email = (await sb.auth.getUserIdentities()).data.identities;
+  assert.deepEqual(email.map((i) => i.provider), ["email"]);
+  const last = await sb.auth.unlinkIdentity(email[0]);
+  assert.equal(last.error?.code, "single_identity_not_deletable");
 });

@@ -13,6 +13,7 @@ export const USERS = {
   "user-bob": { sub: "user-bob", email: "bob@example.test", email_verified: false, name: "Bob Builder", picture: "https://img.example.test/bob.png" },
   "user-carol": { sub: "user-carol", email: "carol@example.test", email_verified: true, name: "Carol Danvers", picture: "https://img.example.test/carol.png" },
   "user-dana": { sub: "user-dana", email: "dana@example.test", email_verified: true, name: "Dana Scully", picture: "https://img.example.test/dana.png" },
+  "user-erin": { sub: "user-erin", email: "erin@example.test", email_verified: true, name: "Erin Brockovich", picture: "https://img.example.test/erin.png" },
 };
 
 function signingKey(kid, type, options, alg) {

@@ -56,7 +56,12 @@ async fn start(ctx: &mut Ctx<'_>, provider: &Provider<'_>, flow: Flow) -> Result
         .append_pair("state", &state)
         .append_pair("scope", &scopes)
         .append_pair("redirect_uri", &redirect);
-    if let Some(hint) = ctx.input.text("loginHint") {
+    // `login_hint` in the query: Supabase's `/authorize` passes it on, as GoTrue does.
+    let hint = ctx
+        .input
+        .text("loginHint")
+        .or_else(|| ctx.input.query("login_hint").map(str::to_string));
+    if let Some(hint) = hint {
         query.append_pair("login_hint", &hint);
     }
     if let Some(nonce) = &flow.nonce {
