@@ -82,6 +82,12 @@ fn decode_json(part: &str) -> Result<Map<String, Value>, JwtError> {
     }
 }
 
+/// The `kid` a token's header names, unverified (to pick among trusted keys).
+pub fn kid_of(token: &str) -> Option<String> {
+    let header = decode_json(token.split('.').next()?).ok()?;
+    header.get("kid")?.as_str().map(str::to_string)
+}
+
 /// Verifies a token against trusted keys and returns its claims.
 pub fn verify(
     token: &str,

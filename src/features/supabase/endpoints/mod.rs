@@ -75,7 +75,7 @@ fn routes() -> [Route; 18] {
         declare(
             Method::PUT,
             "/user",
-            Rule::CREDENTIALS,
+            Rule::DEFAULT,
             handler!(account::update_user),
         ),
         declare(
