@@ -650,3 +650,46 @@ fn a_links_token_works_as_token_hash_and_a_pkce_code_signs_in() {
 fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[test]
+fn cors_answers_supabase_js_headers_for_trusted_origins_only() {
+    let t = app(&[]);
+    let preflight = |origin: &str| {
+        t.client()
+            .with_header("origin", origin)
+            .with_header("access-control-request-method", "POST")
+            .with_header(
+                "access-control-request-headers",
+                "apikey, x-client-info, x-supabase-api-version",
+            )
+            .request("OPTIONS", "/auth/v1/token", None)
+    };
+    let ok = preflight(SPA);
+    assert_eq!(ok.status(), 204);
+    assert_eq!(
+        ok.header("access-control-allow-origin").as_deref(),
+        Some(SPA)
+    );
+    let allowed = ok.header("access-control-allow-headers").unwrap();
+    for h in [
+        "apikey",
+        "authorization",
+        "x-client-info",
+        "x-supabase-api-version",
+    ] {
+        assert!(allowed.contains(h), "{h} in {allowed}");
+    }
+    assert_eq!(preflight("https://evil.example").status(), 403);
+    let res = t
+        .client()
+        .with_header("origin", SPA)
+        .request("GET", "/auth/v1/settings", None);
+    assert_eq!(
+        res.header("access-control-allow-origin").as_deref(),
+        Some(SPA)
+    );
+    assert!(res
+        .header("access-control-expose-headers")
+        .unwrap()
+        .contains("x-supabase-api-version"));
+}
