@@ -5,6 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createClient } from "@supabase/supabase-js";
 import { createAuthClient } from "better-auth/client";
+import { createHash, randomBytes } from "node:crypto";
 import { startProvider, throughProvider } from "./social/op.mjs";
 import { API, BASE, Jar, freshIp, uniqueEmail } from "./helpers.mjs";
 import { startMailbox } from "./mailbox/mailbox.mjs";
@@ -279,4 +280,36 @@ test("linkIdentity links a provider account to the signed-in user, unlinkIdentit
   assert.deepEqual(email.map((i) => i.provider), ["email"]);
   const last = await sb.auth.unlinkIdentity(email[0]);
   assert.equal(last.error?.code, "single_identity_not_deletable");
+});
+
+test("signInWithIdToken: an ID token the app got from the provider itself", async () => {
+  const discovery = await (await fetch(`${op.issuer}/.well-known/openid-configuration`)).json();
+  const verifier = randomBytes(32).toString("base64url");
+  const auth = new URL(discovery.authorization_endpoint);
+  for (const [k, v] of Object.entries({
+    client_id: "portcullis",
+    response_type: "code",
+    scope: "openid email profile",
+    redirect_uri: `${API}/callback/acme`,
+    code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+    code_challenge_method: "S256",
+    state: "app-state",
+    nonce: "app-nonce",
+    login_hint: "user-alice",
+  })) auth.searchParams.set(k, v);
+  const back = new URL(await throughProvider(auth.href, `${API}/callback/acme`));
+  const exchanged = await fetch(discovery.token_endpoint, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", code: back.searchParams.get("code"), redirect_uri: `${API}/callback/acme`, client_id: "portcullis", client_secret: process.env.OP_CLIENT_SECRET, code_verifier: verifier }),
+  });
+  const { id_token } = await exchanged.json();
+  assert.ok(id_token);
+  const sb = supabase();
+  const wrongNonce = await sb.auth.signInWithIdToken({ provider: "acme", token: id_token, nonce: "another-nonce" });
+  assert.equal(wrongNonce.error?.code, "validation_failed");
+  const { data, error } = await sb.auth.signInWithIdToken({ provider: "acme", token: id_token, nonce: "app-nonce" });
+  assert.equal(error, null, JSON.stringify(error));
+  assert.equal(data.user.email, "alice@example.test");
+  assert.equal((await sb.auth.getClaims()).data.claims.amr[0].method, "id_token");
 });

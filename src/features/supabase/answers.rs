@@ -79,6 +79,18 @@ pub fn translate(err: ApiError) -> ApiError {
         (_, "INVALID_OTP" | "OTP_EXPIRED" | "TOO_MANY_ATTEMPTS") => {
             error(403, "otp_expired", "Token has expired or is invalid")
         }
+        (
+            _,
+            "INVALID_TOKEN"
+            | "ID_TOKEN_NOT_SUPPORTED"
+            | "FAILED_TO_GET_USER_INFO"
+            | "USER_EMAIL_NOT_FOUND",
+        ) => validation(format!("Bad ID token: {message}")),
+        (_, "SOCIAL_ACCOUNT_ALREADY_LINKED") => error(
+            422,
+            "identity_already_exists",
+            "Identity is already linked to another user",
+        ),
         (_, "PROVIDER_NOT_FOUND") => validation("Unsupported provider: provider is not enabled"),
         (s, _) if s >= 500 => error(s, "unexpected_failure", message),
         // Supabase's own codes, and better-auth's that have no counterpart, as they are.

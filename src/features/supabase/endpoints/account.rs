@@ -100,7 +100,7 @@ pub async fn signup(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     }
 }
 
-/// `POST /token`: `grant_type` password, refresh_token or pkce.
+/// `POST /token`: `grant_type` password, refresh_token, pkce or id_token.
 pub async fn token(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     match ctx.input.query("grant_type") {
         Some("password") => password_grant(ctx).await,
@@ -113,6 +113,7 @@ pub async fn token(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             Ok(Reply::json(tokens::refresh(ctx, &presented).await?))
         }
         Some("pkce") => super::oauth::pkce_grant(ctx).await,
+        Some("id_token") => super::oauth::id_token_grant(ctx).await,
         _ => Err(error(400, "invalid_credentials", "unsupported_grant_type")),
     }
 }
@@ -152,7 +153,7 @@ pub async fn user(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
 }
 
 /// Lets better-auth's session checks see the bearer's session.
-fn stand_in(ctx: &mut Ctx<'_>, bearer: &Bearer) {
+pub(super) fn stand_in(ctx: &mut Ctx<'_>, bearer: &Bearer) {
     ctx.checked_session = Some(ActiveSession {
         token: String::new(),
         record: bearer.record.clone(),

@@ -1,7 +1,7 @@
 //! Signing in with a social or OpenID provider (`GET /authorize`, PKCE: the browser comes back to
 //! `redirect_to?code=`), redeeming that code (`grant_type=pkce`), and unlinking an identity.
 
-use super::{links, nothing, redirect_to};
+use super::{delegate, links, nothing, redirect_to};
 use crate::error::ApiError;
 use crate::features::social;
 use crate::features::supabase::answers::{error, validation};
@@ -180,6 +180,53 @@ pub async fn pkce_grant(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         .ok_or_else(not_found)?;
     Ok(Reply::json(
         tokens::open(ctx, &record, user, &method).await?,
+    ))
+}
+
+/// `POST /token?grant_type=id_token` with `{provider, id_token, nonce?, access_token?}`: a sign-in
+/// with an ID token the client got itself, checked as better-auth's `idToken` sign-in checks it;
+/// with `link_identity: true` and a bearer, the provider's account is linked to that user instead,
+/// and the same session answered.
+pub async fn id_token_grant(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let provider = ctx
+        .input
+        .text("provider")
+        .ok_or_else(|| validation("provider is required"))?;
+    let token = ctx
+        .input
+        .text("id_token")
+        .ok_or_else(|| validation("id_token is required"))?;
+    let mut id_token = json!({ "token": token });
+    if let Some(nonce) = ctx.input.text("nonce") {
+        id_token["nonce"] = json!(nonce);
+    }
+    if let Some(access) = ctx.input.text("access_token") {
+        id_token["accessToken"] = json!(access);
+    }
+    let body = json!({ "provider": provider, "idToken": id_token });
+    if ctx.input.flag("link_identity") == Some(true) {
+        let bearer = tokens::bearer(ctx).await?;
+        super::account::stand_in(ctx, &bearer);
+        delegate(ctx, &social::FEATURE, "/link-social", body).await?;
+        let user = users::find_by_id(ctx.drivers.sql.as_ref(), &bearer.user.id)
+            .await?
+            .ok_or_else(|| error(403, "user_not_found", "User not found"))?;
+        return Ok(Reply::json(
+            tokens::open(ctx, &bearer.record, user, "oauth").await?,
+        ));
+    }
+    let (_, answer) = delegate(ctx, &social::FEATURE, "/sign-in/social", body).await?;
+    let sql = ctx.drivers.sql.as_ref();
+    let record = match answer["token"].as_str() {
+        Some(t) => session_table::find_by_digest(sql, &crate::session::digest(t)).await?,
+        None => None,
+    }
+    .ok_or_else(|| ApiError::internal_because("the ID token opened no session"))?;
+    let user = users::find_by_id(sql, &record.user_id)
+        .await?
+        .ok_or_else(|| ApiError::internal_because("the signed-in user is gone"))?;
+    Ok(Reply::json(
+        tokens::open(ctx, &record, user, "id_token").await?,
     ))
 }
 
