@@ -65,10 +65,11 @@ run_suites tests/e2e/contract/reference.test.mjs
 bash tests/e2e/contract/fuzz.sh || { echo "--- wrangler dev log (tail) ---"; tail -n 60 "$WRANGLER_LOG"; exit 1; }
 stop_test_server
 
-# Verification required before sign-in, mail to the development mailbox (MAIL_PROVIDER=log).
+# Verification required before sign-in, mail to the development mailbox (MAIL_PROVIDER=log); with
+# Supabase's API, whose sign-ups are confirmed by its own code and link.
 SEED_SQL="" start_test_server --var MAIL_PROVIDER:log --var REQUIRE_EMAIL_VERIFICATION:true \
-  --var AUTO_SIGN_IN_AFTER_VERIFICATION:true --var SEND_VERIFICATION_ON_SIGN_IN:true
-run_suites tests/e2e/required-verification/required-verification.test.mjs
+  --var AUTO_SIGN_IN_AFTER_VERIFICATION:true --var SEND_VERIFICATION_ON_SIGN_IN:true --var SUPABASE_API_ENABLED:true
+run_suites tests/e2e/required-verification/required-verification.test.mjs tests/e2e/required-verification/supabase-confirm.test.mjs
 stop_test_server
 
 SEED_SQL="$ROOT/tests/e2e/seed.sql" start_test_server --var PASSWORD_HASHER:node-crypto \

@@ -693,3 +693,84 @@ fn cors_answers_supabase_js_headers_for_trusted_origins_only() {
         .unwrap()
         .contains("x-supabase-api-version"));
 }
+
+#[test]
+fn a_sign_up_that_needs_confirming_is_confirmed_by_its_code_or_its_link_and_keeps_the_password() {
+    let t = app(&[("REQUIRE_EMAIL_VERIFICATION", "true")]);
+    let up = |email: &str| {
+        call(
+            &mut t.client(),
+            "POST",
+            "/signup",
+            Some(json!({"email": email, "password": PASSWORD})),
+        )
+    };
+    let res = up("ka@example.com");
+    assert_eq!(res.status(), 200, "{}", res.json());
+    assert!(
+        res.json().get("access_token").is_none(),
+        "no session before the confirmation"
+    );
+    assert!(res.json().get("email_confirmed_at").is_none());
+    let messages = t.mailbox("ka@example.com");
+    assert_eq!(
+        messages.len(),
+        1,
+        "one message: Supabase's, not better-auth's link as well"
+    );
+    let text = messages[0]["text"].as_str().unwrap().to_string();
+    assert!(
+        text.contains("/auth/v1/verify?token=") && text.contains("type=signup"),
+        "{text}"
+    );
+    let code = text.split("Code: ").nth(1).unwrap()[..6].to_string();
+    let denied = call(
+        &mut t.client(),
+        "POST",
+        "/token?grant_type=password",
+        Some(json!({"email": "ka@example.com", "password": PASSWORD})),
+    );
+    assert_sb_error(&denied, 400, "email_not_confirmed");
+    let res = call(
+        &mut t.client(),
+        "POST",
+        "/verify",
+        Some(json!({"email": "ka@example.com", "token": code, "type": "signup"})),
+    );
+    assert_eq!(res.status(), 200, "{}", res.json());
+    assert!(res.json()["user"]["email_confirmed_at"].is_string());
+    let signed_in = call(
+        &mut t.client(),
+        "POST",
+        "/token?grant_type=password",
+        Some(json!({"email": "ka@example.com", "password": PASSWORD})),
+    );
+    assert_eq!(
+        signed_in.status(),
+        200,
+        "the password still works: {}",
+        signed_in.json()
+    );
+
+    // By the link, resent.
+    up("lu@example.com");
+    let res = call(
+        &mut t.client(),
+        "POST",
+        "/resend",
+        Some(json!({"email": "lu@example.com", "type": "signup"})),
+    );
+    assert_eq!(res.json(), json!({}));
+    let res = t.client().get(&link_in(&t, "lu@example.com"));
+    let session = fragment_of(&res);
+    assert_eq!(session["type"], "signup");
+    let user = call(
+        &mut bearer(&t, &session["access_token"]),
+        "GET",
+        "/user",
+        None,
+    )
+    .json();
+    assert_eq!(user["email"], "lu@example.com");
+    assert!(user["email_confirmed_at"].is_string());
+}

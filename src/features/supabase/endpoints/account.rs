@@ -1,9 +1,10 @@
 //! Signing up, signing in (`/token` with the password, refresh and PKCE grants), the user, and
 //! signing out: better-auth's flows on Supabase's wire.
 
-use super::{delegate, redirect_to};
+use super::{delegate, links, redirect_to};
 use crate::crypto::password;
 use crate::error::ApiError;
+use crate::features::email_otp::codes::Purpose;
 use crate::features::email_password::credentials::check_new_password;
 use crate::features::supabase::answers::{error, validation};
 use crate::features::supabase::store;
@@ -67,7 +68,16 @@ pub async fn signup(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     if let Some(url) = &callback {
         body["callbackURL"] = json!(url);
     }
-    let (_, answer) = delegate(ctx, &email_password::FEATURE, "/sign-up/email", body).await?;
+    // The confirmation is Supabase's (a code and its link, `type=signup`), not better-auth's link.
+    let options = &ctx.config.email;
+    let confirms = options.send_on_sign_up && options.mailer.is_some();
+    let mut quiet = ctx.config.clone();
+    quiet.email.send_on_sign_up = false;
+    let mut inner = Ctx::new(&quiet, ctx.drivers, ctx.catalogue, ctx.req, ctx.now);
+    let delegated = delegate(&mut inner, &email_password::FEATURE, "/sign-up/email", body).await;
+    ctx.synced_users.append(&mut inner.synced_users);
+    ctx.queued_mail.append(&mut inner.queued_mail);
+    let (_, answer) = delegated?;
     let given: User = serde_json::from_value(answer["user"].clone())
         .map_err(|e| ApiError::internal_because(format!("sign-up answered no user: {e}")))?;
     let sql = ctx.drivers.sql.as_ref();
@@ -84,6 +94,16 @@ pub async fn signup(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     if !data.is_empty() {
         sql.execute(store::set_metadata(&user.id, &data, ctx.now))
             .await?;
+    }
+    if confirms {
+        let statements = links::issue(
+            ctx,
+            Purpose::EmailVerification,
+            &user.email,
+            Some(&user.id),
+            false,
+        )?;
+        ctx.drivers.sql.batch(statements).await?;
     }
     match answer["token"].as_str() {
         Some(token) => {

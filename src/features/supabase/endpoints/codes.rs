@@ -6,12 +6,12 @@
 
 use super::{delegate, links, nothing, redirect_to};
 use crate::error::ApiError;
+use crate::features::email_otp;
 use crate::features::email_otp::codes::{self as otp, Purpose};
 use crate::features::supabase::answers::{error, validation};
 use crate::features::supabase::tokens;
 use crate::features::verification::codes::{self, Checked, Mailing};
 use crate::features::verification::proven;
-use crate::features::{email_otp, verification};
 use crate::kernel::context::Ctx;
 use crate::kernel::formats::is_valid_email;
 use crate::kernel::response::Reply;
@@ -79,17 +79,24 @@ pub async fn resend(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let email = email(ctx)?;
     match ctx.input.text("type").as_deref() {
         Some("signup") => {
-            let mut body = json!({"email": email});
-            if let Some(url) = redirect_to(ctx)? {
-                body["callbackURL"] = json!(url);
+            let user = users::find_by_email(ctx.drivers.sql.as_ref(), &email).await?;
+            match user.filter(|u| !u.email_verified) {
+                Some(user) => {
+                    let statements = links::issue(
+                        ctx,
+                        Purpose::EmailVerification,
+                        &email,
+                        Some(&user.id),
+                        false,
+                    )?;
+                    ctx.drivers.sql.batch(statements).await?;
+                }
+                None => {
+                    links::challenge(ctx)?;
+                    redirect_to(ctx)?;
+                }
             }
-            delegate(
-                ctx,
-                &verification::FEATURE,
-                "/send-verification-email",
-                body,
-            )
-            .await?;
+            ctx.pad_answer().await;
             Ok(nothing())
         }
         Some("email_change") => Ok(nothing()),
@@ -99,9 +106,10 @@ pub async fn resend(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     }
 }
 
-/// `POST /verify` with `{email, token, type}` (`email`, `magiclink` or `signup` sign in, or up,
-/// with a sign-in code; `recovery` with a recovery code, after which the password can be set),
-/// or with `{token_hash, type}`, the token of the code's link.
+/// `POST /verify` with `{email, token, type}` (`email` and `magiclink` sign in, or up, with a
+/// sign-in code; `signup` confirms the address with its confirmation code; `recovery` signs in
+/// with a recovery code, after which the password can be set), or with `{token_hash, type}`, the
+/// token of the code's link.
 pub async fn verify(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let kind = ctx
         .input
@@ -120,7 +128,7 @@ pub async fn verify(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         .ok_or_else(|| validation("Verify requires a token or a token hash"))?;
     let sql = ctx.drivers.sql.as_ref();
     let (record, user, method) = match kind.as_str() {
-        "email" | "magiclink" | "signup" => {
+        "email" | "magiclink" => {
             let body = json!({"email": email, "otp": code});
             let (_, answer) =
                 delegate(ctx, &email_otp::FEATURE, "/sign-in/email-otp", body).await?;
@@ -133,6 +141,15 @@ pub async fn verify(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             let user: User = serde_json::from_value(answer["user"].clone())
                 .map_err(ApiError::internal_because)?;
             (record, user, "otp")
+        }
+        "signup" => {
+            otp::check(ctx, Purpose::EmailVerification, &email, &code, true).await?;
+            let user = links::confirm(ctx, &email).await?;
+            let session = ctx
+                .sessions()
+                .create(&user, true, ctx.client_ip(), ctx.user_agent(), ctx.now)
+                .await?;
+            (session.record, user, "otp")
         }
         "recovery" => {
             otp::check(ctx, Purpose::ForgetPassword, &email, &code, true).await?;

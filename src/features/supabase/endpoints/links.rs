@@ -9,6 +9,7 @@ use crate::error::ApiError;
 use crate::features::email_otp::codes::{self as otp, Purpose};
 use crate::features::supabase::answers::{error, translate, validation};
 use crate::features::supabase::tokens;
+use crate::features::sync::{self, SyncChange};
 use crate::features::verification::codes::{self, Link};
 use crate::features::verification::hand_off::{self, Challenge};
 use crate::features::verification::links::with_param;
@@ -18,7 +19,7 @@ use crate::kernel::context::Ctx;
 use crate::kernel::response::{Payload, Reply};
 use crate::session::store::SessionRecord;
 use crate::storage::returned_text;
-use crate::storage::users::User;
+use crate::storage::users::{self, User};
 use crate::storage::Statement;
 use crate::time::{to_iso, SECOND};
 use serde::{Deserialize, Serialize};
@@ -28,9 +29,19 @@ use serde_json::Value;
 #[serde(rename_all = "camelCase")]
 struct Pending {
     email: String,
-    recovery: bool,
+    /// The link's `type`: `magiclink`, `recovery` or `signup`.
+    kind: String,
     create_user: bool,
     challenge: Option<Challenge>,
+}
+
+/// The link `type` of a code's purpose.
+fn kind_of(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::SignIn => "magiclink",
+        Purpose::ForgetPassword => "recovery",
+        Purpose::EmailVerification => "signup",
+    }
 }
 
 fn pending_identifier(digest: &str) -> String {
@@ -62,10 +73,10 @@ pub fn issue(
     user_id: Option<&str>,
     create_user: bool,
 ) -> Result<Vec<Statement>, ApiError> {
-    let recovery = purpose == Purpose::ForgetPassword;
+    let kind = kind_of(purpose);
     let pending = Pending {
         email: email.to_string(),
-        recovery,
+        kind: kind.to_string(),
         create_user,
         challenge: challenge(ctx)?,
     };
@@ -77,7 +88,6 @@ pub fn issue(
         .as_ref()
         .map(|sb| sb.base_path.as_str())
         .unwrap_or_default();
-    let kind = if recovery { "recovery" } else { "magiclink" };
     let mut url = format!(
         "{}{sb_path}/verify?token={token}&type={kind}",
         ctx.config.base_origin
@@ -135,18 +145,24 @@ pub async fn redeem(ctx: &mut Ctx<'_>, token: &str, kind: &str) -> Result<Redeem
     let pending: Pending = value
         .and_then(|v| serde_json::from_str(&v).ok())
         .ok_or_else(invalid_link)?;
-    let fits = match kind {
-        "recovery" => pending.recovery,
-        "magiclink" | "email" | "signup" => !pending.recovery,
-        _ => false,
-    };
+    let fits = matches!(
+        (pending.kind.as_str(), kind),
+        ("recovery", "recovery")
+            | ("magiclink", "magiclink" | "email")
+            | ("signup", "signup" | "email")
+    );
     if !fits || sql.execute(codes::spend_row(&digest, &now_iso)).await? != 1 {
         return Err(invalid_link());
     }
-    let sign_up = !pending.recovery && pending.create_user && !ctx.config.email_otp.disable_sign_up;
-    let (user, _) = proven::user_for(ctx, &pending.email, None, sign_up)
-        .await?
-        .ok_or_else(invalid_link)?;
+    let user = match pending.kind.as_str() {
+        "signup" => confirm(ctx, &pending.email).await?,
+        kind => {
+            let sign_up =
+                kind == "magiclink" && pending.create_user && !ctx.config.email_otp.disable_sign_up;
+            let found = proven::user_for(ctx, &pending.email, None, sign_up).await?;
+            found.ok_or_else(invalid_link)?.0
+        }
+    };
     let session = ctx
         .sessions()
         .create(&user, true, ctx.client_ip(), ctx.user_agent(), ctx.now)
@@ -155,9 +171,31 @@ pub async fn redeem(ctx: &mut Ctx<'_>, token: &str, kind: &str) -> Result<Redeem
     Ok(Redeemed {
         record: session.record,
         user,
-        method: if pending.recovery { "recovery" } else { "otp" },
+        method: if pending.kind == "recovery" {
+            "recovery"
+        } else {
+            "otp"
+        },
         challenge: pending.challenge,
     })
+}
+
+/// Confirms the address of the user who signed up with it (better-auth's verify-email: the
+/// account stays as it is); the user.
+pub async fn confirm(ctx: &mut Ctx<'_>, email: &str) -> Result<User, ApiError> {
+    let sql = ctx.drivers.sql.as_ref();
+    let mut user = users::find_by_email(sql, email)
+        .await?
+        .ok_or_else(invalid_link)?;
+    if !user.email_verified {
+        let now_iso = to_iso(ctx.now);
+        let mut batch = vec![users::mark_verified(&user.id, &now_iso)];
+        batch.extend(sync::record(ctx, &user.id, SyncChange::Upsert)?);
+        ctx.drivers.sql.batch(batch).await?;
+        user.email_verified = true;
+        user.updated_at = now_iso;
+    }
+    Ok(user)
 }
 
 /// A 303 to `target` with `pairs` in the fragment.
