@@ -212,24 +212,30 @@ impl Endpoint {
 
     /// Whether `path` is this endpoint's, and its parameters' values if so.
     pub fn match_path<'p>(&self, path: &'p str) -> Option<Vec<&'p str>> {
-        if !self.path.contains(':') {
-            return (self.path == path).then(Vec::new);
-        }
-        let mut params = Vec::new();
-        let mut given = path.split('/');
-        for declared in self.path.split('/') {
-            let segment = given.next()?;
-            if declared.starts_with(':') {
-                if segment.is_empty() {
-                    return None;
-                }
-                params.push(segment);
-            } else if declared != segment {
+        match_path(self.path, path)
+    }
+}
+
+/// Whether `path` fits the `declared` pattern (`:name` matches one non-empty segment), and the
+/// parameters' values if so.
+pub fn match_path<'p>(declared: &str, path: &'p str) -> Option<Vec<&'p str>> {
+    if !declared.contains(':') {
+        return (declared == path).then(Vec::new);
+    }
+    let mut params = Vec::new();
+    let mut given = path.split('/');
+    for part in declared.split('/') {
+        let segment = given.next()?;
+        if part.starts_with(':') {
+            if segment.is_empty() {
                 return None;
             }
+            params.push(segment);
+        } else if part != segment {
+            return None;
         }
-        given.next().is_none().then_some(params)
     }
+    given.next().is_none().then_some(params)
 }
 
 /// A feature's part of the catalogue: its endpoints and the shared shapes it names.

@@ -134,18 +134,7 @@ async fn answer(
     let mut res = match result {
         Ok(reply) => reply.into_response(),
         Err(err) => {
-            if err.status >= 500 {
-                ctx.log(
-                    Level::Error,
-                    &format!(
-                        "{} {} failed with {}: {}",
-                        req.method(),
-                        crate::drivers::loggable(route_path),
-                        err.status,
-                        err.cause.as_deref().unwrap_or("no cause recorded")
-                    ),
-                );
-            }
+            log_failure(&ctx, route_path, &err);
             error_response(&err)
         }
     };
@@ -154,6 +143,22 @@ async fn answer(
         response: res,
         synced_users: std::mem::take(&mut ctx.synced_users),
         queued_mail: std::mem::take(&mut ctx.queued_mail),
+    }
+}
+
+/// Logs a failure of ours (5xx) with its cause; refusals of the client are not logged.
+pub fn log_failure(ctx: &Ctx<'_>, path: &str, err: &ApiError) {
+    if err.status >= 500 {
+        ctx.log(
+            Level::Error,
+            &format!(
+                "{} {} failed with {}: {}",
+                ctx.req.method(),
+                crate::drivers::loggable(path),
+                err.status,
+                err.cause.as_deref().unwrap_or("no cause recorded")
+            ),
+        );
     }
 }
 

@@ -2,32 +2,23 @@
 // a page on an untrusted origin is refused by CORS.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import { chromium } from "playwright-core";
+import { launchChromium, servePage } from "./chromium.mjs";
 import { API, BASE, PAGE_ORIGIN, UNTRUSTED_ORIGIN, uniqueEmail } from "./helpers.mjs";
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>portcullis SPA</title><p id="status">loaded</p>`;
-const servers = [];
+const closers = [];
 let browser;
-
-function serve(origin) {
-  const server = createServer((_, res) => res.writeHead(200, { "content-type": "text/html" }).end(PAGE));
-  servers.push(server);
-  return new Promise((resolve) => server.listen(Number(new URL(origin).port), "127.0.0.1", resolve));
-}
 
 before(async () => {
   assert.ok(PAGE_ORIGIN && UNTRUSTED_ORIGIN, "scripts/e2e.sh sets PAGE_ORIGIN and UNTRUSTED_ORIGIN");
-  await Promise.all([serve(PAGE_ORIGIN), serve(UNTRUSTED_ORIGIN)]);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  const page = (_, res) => res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
+  closers.push(...(await Promise.all([servePage(PAGE_ORIGIN, page), servePage(UNTRUSTED_ORIGIN, page)])));
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  await Promise.all(closers.map((close) => close()));
 });
 
 // Runs in the page: the calls an SPA makes with `credentials: "include"`.

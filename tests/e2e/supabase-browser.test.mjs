@@ -3,40 +3,32 @@
 // access token with the browser's own WebCrypto; a page on an untrusted origin is refused.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium, servePage } from "./chromium.mjs";
 import { BASE, PAGE_ORIGIN, UNTRUSTED_ORIGIN, uniqueEmail } from "./helpers.mjs";
 
 const require = createRequire(import.meta.url);
 const BUNDLE = readFileSync(join(dirname(require.resolve("@supabase/supabase-js/package.json")), "dist/umd/supabase.js"));
 const PAGE = `<!doctype html><meta charset="utf-8"><title>supabase-js SPA</title><script src="/supabase.js"></script><p>loaded</p>`;
-const servers = [];
+const closers = [];
 let browser;
 
-function serve(origin) {
-  const server = createServer((req, res) => {
-    if (req.url === "/supabase.js") return res.writeHead(200, { "content-type": "text/javascript" }).end(BUNDLE);
-    res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
-  });
-  servers.push(server);
-  return new Promise((resolve) => server.listen(Number(new URL(origin).port), "127.0.0.1", resolve));
+function page(req, res) {
+  if (req.url === "/supabase.js") return res.writeHead(200, { "content-type": "text/javascript" }).end(BUNDLE);
+  res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
 }
 
 before(async () => {
   assert.ok(PAGE_ORIGIN && UNTRUSTED_ORIGIN, "scripts/e2e.sh sets PAGE_ORIGIN and UNTRUSTED_ORIGIN");
-  await Promise.all([serve(PAGE_ORIGIN), serve(UNTRUSTED_ORIGIN)]);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  closers.push(...(await Promise.all([servePage(PAGE_ORIGIN, page), servePage(UNTRUSTED_ORIGIN, page)])));
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  await Promise.all(closers.map((close) => close()));
 });
 
 // Runs in the page.

@@ -48,21 +48,32 @@ fn pending_identifier(digest: &str) -> String {
     format!("supabase-link:{digest}")
 }
 
-/// The PKCE challenge a request sends (`code_challenge`, `code_challenge_method`; both `null`
+/// A PKCE challenge as a request gives it: both parts or neither (supabase-js sends `null`s
 /// outside the PKCE flow).
-pub fn challenge(ctx: &Ctx<'_>) -> Result<Option<Challenge>, ApiError> {
+pub fn parse_challenge(
+    challenge: Option<&str>,
+    method: Option<&str>,
+) -> Result<Option<Challenge>, ApiError> {
     match (
-        ctx.input.text("code_challenge"),
-        ctx.input.text("code_challenge_method"),
+        challenge.filter(|c| !c.is_empty()),
+        method.filter(|m| !m.is_empty()),
     ) {
         (None, None) => Ok(None),
-        (Some(c), Some(m)) => Challenge::parse(&c, &m)
+        (Some(c), Some(m)) => Challenge::parse(c, m)
             .map(Some)
             .ok_or_else(|| validation("Invalid code challenge")),
         _ => Err(validation(
             "code_challenge and code_challenge_method go together",
         )),
     }
+}
+
+/// The PKCE challenge in a request's body.
+pub fn challenge(ctx: &Ctx<'_>) -> Result<Option<Challenge>, ApiError> {
+    parse_challenge(
+        ctx.input.text("code_challenge").as_deref(),
+        ctx.input.text("code_challenge_method").as_deref(),
+    )
 }
 
 /// Statements mailing a code for `purpose` to `email` with its link.

@@ -10,10 +10,10 @@ mod service;
 
 use super::answers::{self, error, translate};
 use crate::config::Config;
-use crate::drivers::{Drivers, Level};
+use crate::drivers::Drivers;
 use crate::error::ApiError;
 use crate::handler;
-use crate::kernel::catalogue::{Body, Feature, Handler};
+use crate::kernel::catalogue::{self, Body, Feature, Handler};
 use crate::kernel::context::Ctx;
 use crate::kernel::response::{Payload, Reply};
 use crate::kernel::{check_header_size, cors, input, request, throttle, Handled};
@@ -137,23 +137,6 @@ fn routes() -> [Route; 18] {
     ]
 }
 
-fn match_path<'p>(declared: &str, path: &'p str) -> Option<Vec<&'p str>> {
-    let mut params = Vec::new();
-    let mut given = path.split('/');
-    for part in declared.split('/') {
-        let segment = given.next()?;
-        if part.starts_with(':') {
-            if segment.is_empty() {
-                return None;
-            }
-            params.push(segment);
-        } else if part != segment {
-            return None;
-        }
-    }
-    given.next().is_none().then_some(params)
-}
-
 /// The rule a request counts under: the route's, except that refreshing and exchanging a code
 /// (which clients do on their own) count as any request.
 fn rule(route: &Route, ctx_query: &[(String, String)]) -> Rule {
@@ -192,7 +175,7 @@ pub async fn answer(
     let table = routes();
     let found = table.iter().find_map(|r| {
         (r.method == req.method())
-            .then(|| match_path(r.path, path))
+            .then(|| catalogue::match_path(r.path, path))
             .flatten()
             .map(|params| (r, params))
     });
@@ -236,18 +219,7 @@ pub async fn answer(
         Ok(reply) => reply.into_response(),
         Err(err) => {
             let err = translate(err);
-            if err.status >= 500 {
-                ctx.log(
-                    Level::Error,
-                    &format!(
-                        "{} {} failed with {}: {}",
-                        req.method(),
-                        crate::drivers::loggable(full_path),
-                        err.status,
-                        err.cause.as_deref().unwrap_or("no cause recorded")
-                    ),
-                );
-            }
+            crate::kernel::log_failure(&ctx, full_path, &err);
             answers::error_response(&err)
         }
     };

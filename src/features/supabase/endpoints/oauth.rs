@@ -41,20 +41,10 @@ fn callback_target(
 }
 
 fn query_challenge(ctx: &Ctx<'_>) -> Result<Option<Challenge>, ApiError> {
-    match (
-        ctx.input.query("code_challenge").filter(|c| !c.is_empty()),
-        ctx.input
-            .query("code_challenge_method")
-            .filter(|m| !m.is_empty()),
-    ) {
-        (None, None) => Ok(None),
-        (Some(c), Some(m)) => Challenge::parse(c, m)
-            .map(Some)
-            .ok_or_else(|| validation("Invalid code challenge")),
-        _ => Err(validation(
-            "code_challenge and code_challenge_method go together",
-        )),
-    }
+    links::parse_challenge(
+        ctx.input.query("code_challenge"),
+        ctx.input.query("code_challenge_method"),
+    )
 }
 
 fn provider(ctx: &Ctx<'_>) -> Result<String, ApiError> {
