@@ -774,3 +774,84 @@ fn a_sign_up_that_needs_confirming_is_confirmed_by_its_code_or_its_link_and_keep
     assert_eq!(user["email"], "lu@example.com");
     assert!(user["email_confirmed_at"].is_string());
 }
+
+#[test]
+fn bad_input_on_every_route_gets_a_json_refusal_never_a_failure() {
+    let t = app(&[]);
+    let session = sign_up(&t, "mo@example.com");
+    let access = session["access_token"].as_str().unwrap().to_string();
+    let routes = [
+        ("POST", "/signup"),
+        ("POST", "/token?grant_type=password"),
+        ("POST", "/token?grant_type=refresh_token"),
+        ("POST", "/token?grant_type=pkce"),
+        ("POST", "/token?grant_type=id_token"),
+        ("POST", "/token"),
+        ("GET", "/user"),
+        ("PUT", "/user"),
+        ("POST", "/logout?scope=local"),
+        ("POST", "/otp"),
+        ("POST", "/recover"),
+        ("POST", "/resend"),
+        ("POST", "/verify"),
+        ("GET", "/verify?token=x&type=magiclink"),
+        ("GET", "/verify"),
+        ("GET", "/reauthenticate"),
+        ("GET", "/authorize?provider=nowhere"),
+        (
+            "GET",
+            "/authorize?provider=nowhere&redirect_to=https%3A%2F%2Fevil.example",
+        ),
+        ("GET", "/user/identities/authorize?provider=nowhere"),
+        ("DELETE", "/user/identities/not-an-id"),
+        ("GET", "/callback?code=nothing"),
+    ];
+    let bodies = [
+        json!({"email": 12, "password": ["x"], "data": "not an object", "refresh_token": {}, "token": null, "type": 3, "auth_code": [], "code_verifier": 1, "id_token": false, "provider": {}}),
+        json!({"email": "not an address", "password": "", "code_challenge": "short", "code_challenge_method": "md5"}),
+        json!({"email": "mo@example.com", "token": "000000", "type": "nonsense", "token_hash": "x", "refresh_token": "x".repeat(5000)}),
+        json!([1, 2, 3]),
+        json!("a string"),
+        json!({"data": {"nested": {"deep": [1, 2, {"x": null}]}}, "nonce": "000000", "password": "p".repeat(200)}),
+    ];
+    for (method, path) in routes {
+        for auth in [None, Some(access.as_str()), Some("not.a.jwt")] {
+            for body in &bodies {
+                let mut c = match auth {
+                    Some(token) => bearer(&t, token),
+                    None => t.client(),
+                };
+                c.new_address();
+                let body = (method != "GET" && method != "DELETE").then(|| body.clone());
+                let res = call(&mut c, method, path, body.clone());
+                let status = res.status();
+                assert!(status < 500, "{method} {path} {body:?}: {status}");
+                if status >= 400 {
+                    let json = res.json();
+                    assert!(
+                        json["code"].is_string() && json["message"].is_string(),
+                        "{method} {path}: {json}"
+                    );
+                }
+            }
+        }
+    }
+    // Not JSON at all.
+    let res = t
+        .client()
+        .with_header("content-type", "text/plain")
+        .request("POST", "/auth/v1/signup", None);
+    assert!(res.status() < 500);
+    let mut raw = http::Request::builder()
+        .method("POST")
+        .uri(format!("{BASE}/auth/v1/otp"))
+        .header("content-type", "application/json")
+        .body(b"{\"email\": ".to_vec())
+        .unwrap();
+    raw.headers_mut()
+        .insert("cf-connecting-ip", fresh_ip().parse().unwrap());
+    let res = t.send(raw);
+    assert_sb_error(&res, 400, "bad_json");
+    // The session survived all of it, except what it asked for: a local sign-out ends it.
+    assert!(call(&mut bearer(&t, &access), "GET", "/user", None).status() == 403);
+}
