@@ -331,8 +331,8 @@ pub async fn bearer(ctx: &Ctx<'_>) -> Result<Bearer, ApiError> {
     })
 }
 
-/// A new access token for the caller's session (after a change to the user), with the same
-/// refresh token family untouched.
+/// GoTrue's user JSON for the caller's user (as changed by the request), signed in when the
+/// caller's session began.
 pub async fn user_json(ctx: &Ctx<'_>, bearer: &Bearer, user: User) -> Result<Value, ApiError> {
     let profile = Profile::load(ctx.drivers.sql.as_ref(), user).await?;
     Ok(profile.json(Some(&bearer.record.created_at)))
