@@ -855,3 +855,41 @@ fn bad_input_on_every_route_gets_a_json_refusal_never_a_failure() {
     // The session survived all of it, except what it asked for: a local sign-out ends it.
     assert!(call(&mut bearer(&t, &access), "GET", "/user", None).status() == 403);
 }
+
+#[test]
+fn of_two_refreshes_with_one_token_one_rotates_and_the_other_gets_its_token_back() {
+    let t = app(&[]);
+    let session = sign_up(&t, "no@example.com");
+    let r0 = session["refresh_token"].as_str().unwrap().to_string();
+    // The racing refresh is a second, complete request that runs while this one is about to
+    // revoke the token.
+    let racer = std::rc::Rc::new(std::cell::Cell::new(false));
+    let seen = racer.clone();
+    let first_token = r0.clone();
+    t.sql.before_write(r#"set "revoked" = 1, "sealed" = null, "updatedAt" = ?2 where "digest" = ?1"#, move |db| {
+        let digest = portcullis::crypto::sha256_hex(first_token.as_bytes());
+        db.execute(
+            r#"update "supabase_refresh_token" set "revoked" = 1, "updatedAt" = "updatedAt" where "digest" = ?1"#,
+            [&digest],
+        )
+        .unwrap();
+        seen.set(true);
+    });
+    let res = refresh(&t, &r0);
+    assert!(racer.get(), "the race ran");
+    assert_eq!(
+        res.status(),
+        200,
+        "the loser within the interval still gets a session: {}",
+        res.json()
+    );
+    let r1 = res.json()["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(r1, r0);
+    assert_eq!(refresh(&t, &r1).status(), 200, "its token works");
+    assert_eq!(
+        t.sql
+            .count("select count(*) from supabase_refresh_token where revoked = 0"),
+        1,
+        "one live token per session"
+    );
+}
