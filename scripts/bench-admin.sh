@@ -3,12 +3,7 @@
 # (wrangler dev), each query against the floor of GET /api/auth/ok in the same run: the default
 # page, an email prefix search, a name search, a role filter, and a page sorted by email; and
 # get-session standing on an API key beside one standing on a session token.
-set -euo pipefail
-. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-. "$ROOT/scripts/wrangler-test-server.sh"
-cd "$ROOT"
-bash scripts/setup.sh
-bash scripts/build.sh > /dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/bench-prelude.sh"
 USERS="${USERS:-100000}"
 SEED=$(mktemp)
 trap 'stop_test_server; rm -f "$SEED"' EXIT

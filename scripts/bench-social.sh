@@ -3,12 +3,7 @@
 # `/sign-in/social` through the callback, for an OpenID provider (RS256 ID token verified, its
 # keys kept) and for GitHub (token, /user, /user/emails), both on loopback, against the
 # /api/auth/ok floor of the same run.
-set -euo pipefail
-. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-. "$ROOT/scripts/wrangler-test-server.sh"
-cd "$ROOT"
-bash scripts/setup.sh
-bash scripts/build.sh > /dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/bench-prelude.sh"
 trap stop_test_server EXIT
 export OIDC_PORT=$(free_port) GITHUB_PORT=$(free_port)
 SEED_SQL="" start_test_server --var RATE_LIMIT_ENABLED:false --var OIDC_PROVIDERS:idp \

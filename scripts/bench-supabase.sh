@@ -3,12 +3,7 @@
 # ES256 verification and a session read in D1), a refresh (rotation and a new access token), and
 # better-auth's `get-session` on a bearer token beside them, against the /api/auth/ok floor of the
 # same run.
-set -euo pipefail
-. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-. "$ROOT/scripts/wrangler-test-server.sh"
-cd "$ROOT"
-bash scripts/setup.sh
-bash scripts/build.sh > /dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/bench-prelude.sh"
 trap stop_test_server EXIT
 SEED_SQL="" start_test_server --var RATE_LIMIT_ENABLED:false --var SUPABASE_API_ENABLED:true
 node scripts/bench-supabase.mjs

@@ -57,6 +57,20 @@ fn assert_sb_error(res: &Response, status: u16, code: &str) {
     assert_eq!(res.header("x-sb-error-code").as_deref(), Some(code));
 }
 
+/// The code in the newest message's text.
+fn code_of(text: &str) -> String {
+    text.split("Code: ").nth(1).expect("a code")[..6].to_string()
+}
+
+/// The code in the newest message to `email`.
+fn code_in(t: &TestApp, email: &str) -> String {
+    code_of(t.mailbox(email)[0]["text"].as_str().unwrap())
+}
+
+fn verify(t: &TestApp, body: Value) -> Response {
+    call(&mut t.client(), "POST", "/verify", Some(body))
+}
+
 fn refresh(t: &TestApp, token: &str) -> Response {
     call(
         &mut t.client(),
@@ -358,11 +372,7 @@ fn metadata_merges_and_passwords_change_with_a_nonce_once_the_session_is_old() {
         call(&mut bearer(&t, &access), "GET", "/reauthenticate", None).json(),
         json!({})
     );
-    let text = t.mailbox("fi@example.com")[0]["text"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let nonce = text.split("Code: ").nth(1).unwrap()[..6].to_string();
+    let nonce = code_in(&t, "fi@example.com");
     let wrong = json!({"password": "a whole new password", "nonce": "000000"});
     let res = call(&mut bearer(&t, &access), "PUT", "/user", Some(wrong));
     if nonce != "000000" {
@@ -384,13 +394,6 @@ fn metadata_merges_and_passwords_change_with_a_nonce_once_the_session_is_old() {
 fn recovery_and_sign_in_codes_open_sessions() {
     let t = app(&[]);
     sign_up(&t, "gu@example.com");
-    let code_in = |t: &TestApp| {
-        let text = t.mailbox("gu@example.com")[0]["text"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        text.split("Code: ").nth(1).unwrap()[..6].to_string()
-    };
     let res = call(
         &mut t.client(),
         "POST",
@@ -398,23 +401,19 @@ fn recovery_and_sign_in_codes_open_sessions() {
         Some(json!({"email": "gu@example.com"})),
     );
     assert_eq!(res.json(), json!({}));
-    let code = code_in(&t);
-    let res = call(
-        &mut t.client(),
-        "POST",
-        "/verify",
-        Some(json!({"email": "gu@example.com", "token": code, "type": "recovery"})),
+    let code = code_in(&t, "gu@example.com");
+    let res = verify(
+        &t,
+        json!({"email": "gu@example.com", "token": code, "type": "recovery"}),
     );
     assert_eq!(res.status(), 200, "{}", res.json());
     assert_eq!(
         claims(res.json()["access_token"].as_str().unwrap())["amr"][0]["method"],
         "recovery"
     );
-    let reused = call(
-        &mut t.client(),
-        "POST",
-        "/verify",
-        Some(json!({"email": "gu@example.com", "token": code, "type": "recovery"})),
+    let reused = verify(
+        &t,
+        json!({"email": "gu@example.com", "token": code, "type": "recovery"}),
     );
     assert_sb_error(&reused, 403, "otp_expired");
 
@@ -425,12 +424,10 @@ fn recovery_and_sign_in_codes_open_sessions() {
         Some(json!({"email": "gu@example.com", "create_user": true})),
     );
     assert_eq!(res.json(), json!({}));
-    let code = code_in(&t);
-    let res = call(
-        &mut t.client(),
-        "POST",
-        "/verify",
-        Some(json!({"email": "gu@example.com", "token": code, "type": "email"})),
+    let code = code_in(&t, "gu@example.com");
+    let res = verify(
+        &t,
+        json!({"email": "gu@example.com", "token": code, "type": "email"}),
     );
     assert_eq!(res.status(), 200, "{}", res.json());
     assert_eq!(
@@ -473,6 +470,15 @@ fn link_in(t: &TestApp, email: &str) -> String {
     url.strip_prefix(BASE).expect("on this service").to_string()
 }
 
+/// The `token` parameter of a link.
+fn token_of(link: &str) -> String {
+    let query = link.split_once('?').map_or("", |(_, q)| q);
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .expect("a token")
+}
+
 fn fragment_of(res: &Response) -> std::collections::HashMap<String, String> {
     let location = res.header("location").expect("a redirect");
     let fragment = location.split_once('#').map(|(_, f)| f).unwrap_or_default();
@@ -512,16 +518,10 @@ fn the_link_beside_a_code_signs_in_once_with_the_session_in_the_fragment() {
     let again = fragment_of(&t.client().get(&link));
     assert_eq!(again["error_code"], "otp_expired");
     assert_eq!(again["error"], "access_denied");
-    let text = t.mailbox("ha@example.com")[0]["text"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let code = text.split("Code: ").nth(1).unwrap()[..6].to_string();
-    let res = call(
-        &mut t.client(),
-        "POST",
-        "/verify",
-        Some(json!({"email": "ha@example.com", "token": code, "type": "email"})),
+    let code = code_in(&t, "ha@example.com");
+    let res = verify(
+        &t,
+        json!({"email": "ha@example.com", "token": code, "type": "email"}),
     );
     assert_sb_error(&res, 403, "otp_expired");
 }
@@ -575,20 +575,8 @@ fn a_links_token_works_as_token_hash_and_a_pkce_code_signs_in() {
         Some(json!({"email": "jo@example.com"})),
     );
     let link = link_in(&t, "jo@example.com");
-    let token = link
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_string();
-    let res = call(
-        &mut t.client(),
-        "POST",
-        "/verify",
-        Some(json!({"token_hash": token, "type": "magiclink"})),
-    );
+    let token = token_of(&link);
+    let res = verify(&t, json!({"token_hash": token, "type": "magiclink"}));
     assert_eq!(res.status(), 200, "{}", res.json());
     assert_eq!(res.json()["user"]["email"], "jo@example.com");
     let wrong_type = call(
@@ -599,20 +587,8 @@ fn a_links_token_works_as_token_hash_and_a_pkce_code_signs_in() {
     );
     assert_eq!(wrong_type.status(), 200);
     let link = link_in(&t, "jo@example.com");
-    let token = link
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_string();
-    let res = call(
-        &mut t.client(),
-        "POST",
-        "/verify",
-        Some(json!({"token_hash": token, "type": "magiclink"})),
-    );
+    let token = token_of(&link);
+    let res = verify(&t, json!({"token_hash": token, "type": "magiclink"}));
     assert_sb_error(&res, 403, "otp_expired");
 
     let verifier = "another-verifier-of-enough-length-for-rfc-7636-012345";
@@ -723,7 +699,7 @@ fn a_sign_up_that_needs_confirming_is_confirmed_by_its_code_or_its_link_and_keep
         text.contains("/auth/v1/verify?token=") && text.contains("type=signup"),
         "{text}"
     );
-    let code = text.split("Code: ").nth(1).unwrap()[..6].to_string();
+    let code = code_of(&text);
     let denied = call(
         &mut t.client(),
         "POST",
@@ -731,11 +707,9 @@ fn a_sign_up_that_needs_confirming_is_confirmed_by_its_code_or_its_link_and_keep
         Some(json!({"email": "ka@example.com", "password": PASSWORD})),
     );
     assert_sb_error(&denied, 400, "email_not_confirmed");
-    let res = call(
-        &mut t.client(),
-        "POST",
-        "/verify",
-        Some(json!({"email": "ka@example.com", "token": code, "type": "signup"})),
+    let res = verify(
+        &t,
+        json!({"email": "ka@example.com", "token": code, "type": "signup"}),
     );
     assert_eq!(res.status(), 200, "{}", res.json());
     assert!(res.json()["user"]["email_confirmed_at"].is_string());

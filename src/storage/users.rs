@@ -156,40 +156,25 @@ pub fn update_profile(user: &User) -> Statement {
     )
 }
 
-/// Deletes the user, its accounts, second factors and passkeys (`on delete cascade` would, but an imported
-/// database may not have its foreign keys) and its API keys (which have no foreign key); the
-/// caller deletes the sessions first.
+/// What deleting a user deletes, the user last: its API keys (which have no foreign key), second
+/// factors, passkeys, accounts and Supabase tokens and metadata (`on delete cascade` would, but an
+/// imported database may not have its foreign keys).
+const DELETE_USER: [&str; 7] = [
+    r#"delete from "apikey" where "referenceId" = ?1"#,
+    r#"delete from "twoFactor" where "userId" = ?1"#,
+    r#"delete from "passkey" where "userId" = ?1"#,
+    r#"delete from "account" where "userId" = ?1"#,
+    r#"delete from "supabase_refresh_token" where "userId" = ?1"#,
+    r#"delete from "supabase_user_metadata" where "userId" = ?1"#,
+    r#"delete from "user" where "id" = ?1"#,
+];
+
+/// Deletes the user and what is theirs ([`DELETE_USER`]); the caller deletes the sessions first.
 pub fn delete(user_id: &str) -> Vec<Statement> {
-    vec![
-        Statement::new(
-            r#"delete from "apikey" where "referenceId" = ?1"#,
-            vec![user_id.into()],
-        ),
-        Statement::new(
-            r#"delete from "twoFactor" where "userId" = ?1"#,
-            vec![user_id.into()],
-        ),
-        Statement::new(
-            r#"delete from "passkey" where "userId" = ?1"#,
-            vec![user_id.into()],
-        ),
-        Statement::new(
-            r#"delete from "account" where "userId" = ?1"#,
-            vec![user_id.into()],
-        ),
-        Statement::new(
-            r#"delete from "supabase_refresh_token" where "userId" = ?1"#,
-            vec![user_id.into()],
-        ),
-        Statement::new(
-            r#"delete from "supabase_user_metadata" where "userId" = ?1"#,
-            vec![user_id.into()],
-        ),
-        Statement::new(
-            r#"delete from "user" where "id" = ?1"#,
-            vec![user_id.into()],
-        ),
-    ]
+    DELETE_USER
+        .iter()
+        .map(|sql| Statement::new(sql, vec![user_id.into()]))
+        .collect()
 }
 
 /// Marks the user's address verified.

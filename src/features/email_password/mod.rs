@@ -4,7 +4,7 @@
 pub mod credentials;
 mod reset;
 mod sign_in;
-mod sign_up;
+pub mod sign_up;
 
 use crate::error::Code;
 use crate::features::two_factor;

@@ -13,6 +13,14 @@ use crate::time::to_iso;
 use serde_json::json;
 
 pub async fn sign_up_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let options = &ctx.config.email;
+    let verification_mail = options.send_on_sign_up && options.mailer.is_some();
+    sign_up(ctx, verification_mail).await
+}
+
+/// The sign-up of the checked input. `send_verification` queues better-auth's verification link;
+/// a caller that confirms addresses its own way passes `false`.
+pub async fn sign_up(ctx: &mut Ctx<'_>, send_verification: bool) -> Result<Reply, ApiError> {
     let input = &ctx.input;
     let (Some(name), Some(email), Some(password)) = (
         input.exact_text("name"),
@@ -30,7 +38,6 @@ pub async fn sign_up_email(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let options = &ctx.config.email;
     // When sign-up opens no session, a taken address must not be told apart from a free one.
     let opens_session = options.auto_sign_in && !options.require_verification;
-    let send_verification = options.send_on_sign_up && options.mailer.is_some();
     let now_iso = to_iso(ctx.now);
     let user = User {
         id: random::alphanumeric(32)?,

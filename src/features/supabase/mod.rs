@@ -26,6 +26,15 @@ pub const FEATURE: Feature = Feature {
     credential: None,
 };
 
+/// The API's URL (the access tokens' `iss`); `path` below it.
+pub fn api_url(config: &Config, path: &str) -> String {
+    let base = config
+        .supabase
+        .as_ref()
+        .map_or("", |sb| sb.base_path.as_str());
+    format!("{}{base}{path}", config.base_origin)
+}
+
 /// Whether `path` is under the API's base path (when the API is on).
 pub fn serves(config: &Config, path: &str) -> bool {
     config.supabase.as_ref().is_some_and(|sb| {

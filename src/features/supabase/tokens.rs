@@ -3,6 +3,7 @@
 //! with reuse detection, and the bearer check every signed-in endpoint makes.
 
 use super::answers::error;
+use super::api_url;
 use super::store::{self, RefreshRow};
 use super::user_json::{Profile, AUDIENCE};
 use crate::config::Config;
@@ -21,11 +22,6 @@ use serde_json::{json, Map, Value};
 /// GoTrue's refresh tokens are short; ours carry about 190 bits.
 const REFRESH_TOKEN_LEN: usize = 32;
 const SEAL_LABEL: &str = "supabase-refresh-token";
-
-/// The `iss` claim: where the API is served.
-pub fn issuer(config: &Config, base_path: &str) -> String {
-    format!("{}{base_path}", config.base_origin)
-}
 
 fn supabase(config: &Config) -> Result<&crate::config::SupabaseConfig, ApiError> {
     config.supabase.as_ref().ok_or_else(ApiError::not_found)
@@ -50,7 +46,7 @@ async fn access_token(
     let exp = iat + sb.access_token_lifetime;
     let mut claims = Map::new();
     for (name, value) in [
-        ("iss", json!(issuer(ctx.config, &sb.base_path))),
+        ("iss", json!(api_url(ctx.config, ""))),
         ("sub", json!(profile.user.id)),
         ("aud", json!(AUDIENCE)),
         ("exp", json!(exp)),
@@ -259,7 +255,6 @@ fn bad_jwt(reason: impl std::fmt::Display) -> ApiError {
 }
 
 pub async fn bearer(ctx: &Ctx<'_>) -> Result<Bearer, ApiError> {
-    let sb = supabase(ctx.config)?;
     let presented = header(ctx.req, "authorization")
         .and_then(|h| {
             let (scheme, value) = h.split_once(' ')?;
@@ -281,7 +276,7 @@ pub async fn bearer(ctx: &Ctx<'_>) -> Result<Bearer, ApiError> {
     } else {
         ring.published(ctx.now).await?
     };
-    let issuer = issuer(ctx.config, &sb.base_path);
+    let issuer = api_url(ctx.config, "");
     let claims = token::verify(
         presented,
         &keys,

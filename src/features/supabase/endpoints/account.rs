@@ -1,7 +1,7 @@
 //! Signing up, signing in (`/token` with the password, refresh and PKCE grants), the user, and
 //! signing out: better-auth's flows on Supabase's wire.
 
-use super::{delegate, links, redirect_to};
+use super::{delegate, delegate_as, links, opened, redirect_to};
 use crate::crypto::password;
 use crate::error::ApiError;
 use crate::features::email_otp::codes::Purpose;
@@ -12,13 +12,14 @@ use crate::features::supabase::tokens::{self, Bearer};
 use crate::features::supabase::user_json::Profile;
 use crate::features::verification::one_time;
 use crate::features::{email_password, user, verification};
+use crate::handler;
 use crate::kernel::context::Ctx;
 use crate::kernel::response::{Payload, Reply};
 use crate::mail::Kind;
 use crate::session::store as session_table;
-use crate::session::{digest, ActiveSession};
+use crate::session::ActiveSession;
+use crate::storage::accounts;
 use crate::storage::users::{self, User};
-use crate::storage::{accounts, Sql};
 use crate::time::{parse_iso, to_iso, SECOND};
 use serde_json::{json, Map, Value};
 
@@ -38,11 +39,9 @@ fn text_of(map: &Map<String, Value>, names: &[&str]) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The session better-auth opened, found by its token.
-async fn opened(sql: &dyn Sql, token: &str) -> Result<session_table::SessionRecord, ApiError> {
-    session_table::find_by_digest(sql, &digest(token))
-        .await?
-        .ok_or_else(|| ApiError::internal_because("the session just opened is gone"))
+/// better-auth's sign-up without its verification link: Supabase's confirmation replaces it.
+async fn sign_up_unconfirmed(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    email_password::sign_up::sign_up(ctx, false).await
 }
 
 /// `POST /signup`: better-auth's sign-up. A session when sign-ups open one; the user alone when
@@ -68,16 +67,17 @@ pub async fn signup(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     if let Some(url) = &callback {
         body["callbackURL"] = json!(url);
     }
-    // The confirmation is Supabase's (a code and its link, `type=signup`), not better-auth's link.
     let options = &ctx.config.email;
     let confirms = options.send_on_sign_up && options.mailer.is_some();
-    let mut quiet = ctx.config.clone();
-    quiet.email.send_on_sign_up = false;
-    let mut inner = Ctx::new(&quiet, ctx.drivers, ctx.catalogue, ctx.req, ctx.now);
-    let delegated = delegate(&mut inner, &email_password::FEATURE, "/sign-up/email", body).await;
-    ctx.synced_users.append(&mut inner.synced_users);
-    ctx.queued_mail.append(&mut inner.queued_mail);
-    let (_, answer) = delegated?;
+    let unconfirmed = handler!(sign_up_unconfirmed);
+    let answer = delegate_as(
+        ctx,
+        &email_password::FEATURE,
+        "/sign-up/email",
+        body,
+        Some(unconfirmed),
+    )
+    .await?;
     let given: User = serde_json::from_value(answer["user"].clone())
         .map_err(|e| ApiError::internal_because(format!("sign-up answered no user: {e}")))?;
     let sql = ctx.drivers.sql.as_ref();
@@ -106,8 +106,8 @@ pub async fn signup(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         ctx.drivers.sql.batch(statements).await?;
     }
     match answer["token"].as_str() {
-        Some(token) => {
-            let record = opened(sql, token).await?;
+        Some(_) => {
+            let (record, _) = opened(ctx, &answer).await?;
             Ok(Reply::json(
                 tokens::open(ctx, &record, user, "password").await?,
             ))
@@ -144,7 +144,7 @@ async fn password_grant(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         return Err(validation("An email address and a password are required"));
     };
     let body = json!({"email": email, "password": password});
-    let (_, answer) = delegate(ctx, &email_password::FEATURE, "/sign-in/email", body).await?;
+    let answer = delegate(ctx, &email_password::FEATURE, "/sign-in/email", body).await?;
     if answer.get("twoFactorRedirect").is_some() {
         return Err(error(
             403,
@@ -152,14 +152,7 @@ async fn password_grant(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             "This account signs in with a second factor: sign in through better-auth's two-factor endpoints",
         ));
     }
-    let token = answer["token"]
-        .as_str()
-        .ok_or_else(|| ApiError::internal_because("sign-in opened no session"))?;
-    let sql = ctx.drivers.sql.as_ref();
-    let record = opened(sql, token).await?;
-    let user = users::find_by_id(sql, &record.user_id)
-        .await?
-        .ok_or_else(|| ApiError::internal_because("the signed-in user is gone"))?;
+    let (record, user) = opened(ctx, &answer).await?;
     Ok(Reply::json(
         tokens::open(ctx, &record, user, "password").await?,
     ))

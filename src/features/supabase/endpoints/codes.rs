@@ -4,7 +4,7 @@
 //! Sign-in and recovery codes are better-auth's email OTP codes, with its lifetimes, tries and
 //! per-address mail limit.
 
-use super::{delegate, links, nothing, redirect_to};
+use super::{delegate, links, new_session, nothing, opened, redirect_to};
 use crate::error::ApiError;
 use crate::features::email_otp;
 use crate::features::email_otp::codes::{self as otp, Purpose};
@@ -16,8 +16,6 @@ use crate::kernel::context::Ctx;
 use crate::kernel::formats::is_valid_email;
 use crate::kernel::response::Reply;
 use crate::mail::Kind;
-use crate::session::digest;
-use crate::session::store as session_table;
 use crate::storage::users::{self, User};
 use serde_json::json;
 
@@ -65,7 +63,7 @@ async fn send(
         let statements = links::issue(ctx, purpose, email, user_id, create_user)?;
         ctx.drivers.sql.batch(statements).await?;
     } else {
-        // What a refusal would have checked, so that it takes as long as a sending.
+        // The same checks as a sending: bad input is refused alike, whoever the address is.
         links::challenge(ctx)?;
         redirect_to(ctx)?;
     }
@@ -126,44 +124,26 @@ pub async fn verify(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         .input
         .text("token")
         .ok_or_else(|| validation("Verify requires a token or a token hash"))?;
-    let sql = ctx.drivers.sql.as_ref();
     let (record, user, method) = match kind.as_str() {
         "email" | "magiclink" => {
             let body = json!({"email": email, "otp": code});
-            let (_, answer) =
-                delegate(ctx, &email_otp::FEATURE, "/sign-in/email-otp", body).await?;
-            let token = answer["token"]
-                .as_str()
-                .ok_or_else(|| ApiError::internal_because("the code opened no session"))?;
-            let record = session_table::find_by_digest(sql, &digest(token))
-                .await?
-                .ok_or_else(expired)?;
-            let user: User = serde_json::from_value(answer["user"].clone())
-                .map_err(ApiError::internal_because)?;
+            let answer = delegate(ctx, &email_otp::FEATURE, "/sign-in/email-otp", body).await?;
+            let (record, user) = opened(ctx, &answer).await?;
             (record, user, "otp")
         }
         "signup" => {
             otp::check(ctx, Purpose::EmailVerification, &email, &code, true).await?;
             let user = links::confirm(ctx, &email).await?;
-            let session = ctx
-                .sessions()
-                .create(&user, true, ctx.client_ip(), ctx.user_agent(), ctx.now)
-                .await?;
-            (session.record, user, "otp")
+            (new_session(ctx, &user).await?, user, "otp")
         }
         "recovery" => {
             otp::check(ctx, Purpose::ForgetPassword, &email, &code, true).await?;
             let found = proven::user_for(ctx, &email, None, false).await?;
             let (user, _) = found.ok_or_else(expired)?;
-            let session = ctx
-                .sessions()
-                .create(&user, true, ctx.client_ip(), ctx.user_agent(), ctx.now)
-                .await?;
-            (session.record, user, "recovery")
+            (new_session(ctx, &user).await?, user, "recovery")
         }
         _ => return Err(validation("Unsupported verification type")),
     };
-    ctx.take_cookies();
     Ok(Reply::json(tokens::open(ctx, &record, user, method).await?))
 }
 

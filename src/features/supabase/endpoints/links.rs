@@ -3,7 +3,7 @@
 //! address, the purpose, a PKCE challenge) waits under `supabase-link:<digest>`. The browser goes
 //! on to `redirect_to` with the session in the fragment, or with `?code=` for a PKCE client.
 
-use super::redirect_to;
+use super::{landing, new_session, redirect_to};
 use crate::crypto::{random, sha256_hex};
 use crate::error::ApiError;
 use crate::features::email_otp::codes::{self as otp, Purpose};
@@ -93,15 +93,9 @@ pub fn issue(
     };
     let token = random::alphanumeric(32)?;
     let digest = sha256_hex(token.as_bytes());
-    let sb_path = ctx
-        .config
-        .supabase
-        .as_ref()
-        .map(|sb| sb.base_path.as_str())
-        .unwrap_or_default();
-    let mut url = format!(
-        "{}{sb_path}/verify?token={token}&type={kind}",
-        ctx.config.base_origin
+    let mut url = crate::features::supabase::api_url(
+        ctx.config,
+        &format!("/verify?token={token}&type={kind}"),
     );
     if let Some(target) = redirect_to(ctx)? {
         url = with_param(&url, "redirect_to", &target);
@@ -174,13 +168,8 @@ pub async fn redeem(ctx: &mut Ctx<'_>, token: &str, kind: &str) -> Result<Redeem
             found.ok_or_else(invalid_link)?.0
         }
     };
-    let session = ctx
-        .sessions()
-        .create(&user, true, ctx.client_ip(), ctx.user_agent(), ctx.now)
-        .await?;
-    ctx.take_cookies();
     Ok(Redeemed {
-        record: session.record,
+        record: new_session(ctx, &user).await?,
         user,
         method: if pending.kind == "recovery" {
             "recovery"
@@ -278,7 +267,7 @@ pub async fn verify_link(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     ) else {
         return Err(validation("Verify requires a token and a type"));
     };
-    let target = redirect_to(ctx)?.unwrap_or_else(|| ctx.config.base_origin.to_string());
+    let target = landing(ctx)?;
     let redeemed = match redeem(ctx, &token, &kind).await {
         Ok(r) => r,
         Err(e) if e.status >= 500 => return Err(e),

@@ -18,6 +18,9 @@ use crate::kernel::context::Ctx;
 use crate::kernel::response::{Payload, Reply};
 use crate::kernel::{check_header_size, cors, input, request, throttle, Handled};
 use crate::rate_limit::Rule;
+use crate::session::digest;
+use crate::session::store::{self as session_table, SessionRecord};
+use crate::storage::users::User;
 use crate::time::Millis;
 use http::Method;
 use serde_json::Value;
@@ -262,7 +265,18 @@ async fn delegate(
     feature: &'static Feature,
     path: &str,
     body: Value,
-) -> Result<(u16, Value), ApiError> {
+) -> Result<Value, ApiError> {
+    delegate_as(ctx, feature, path, body, None).await
+}
+
+/// [`delegate`], running `handler` (a variant of the endpoint's own) when given.
+async fn delegate_as(
+    ctx: &mut Ctx<'_>,
+    feature: &'static Feature,
+    path: &str,
+    body: Value,
+    handler: Option<Handler>,
+) -> Result<Value, ApiError> {
     let endpoint = feature
         .endpoints
         .iter()
@@ -270,7 +284,7 @@ async fn delegate(
         .ok_or_else(|| ApiError::internal_because(format!("no endpoint {path}")))?;
     let saved = std::mem::take(&mut ctx.input);
     ctx.input = input::check(endpoint.body, endpoint.query, Some(body), Vec::new())?;
-    let reply = (endpoint.handler)(ctx).await;
+    let reply = handler.unwrap_or(endpoint.handler)(ctx).await;
     ctx.input = saved;
     let reply = reply?;
     if reply.status == 429 {
@@ -283,9 +297,35 @@ async fn delegate(
     // Cookies are better-auth's way to carry a session; Supabase's carries tokens.
     ctx.take_cookies();
     match reply.payload {
-        Payload::Json(v) => Ok((reply.status, v)),
-        _ => Ok((reply.status, Value::Null)),
+        Payload::Json(v) => Ok(v),
+        _ => Ok(Value::Null),
     }
+}
+
+/// The session a delegated better-auth sign-in opened (its answer's `token`), and its user.
+async fn opened(ctx: &Ctx<'_>, answer: &Value) -> Result<(SessionRecord, User), ApiError> {
+    let none = || ApiError::internal_because("the sign-in opened no session");
+    let token = answer["token"].as_str().ok_or_else(none)?;
+    let record = session_table::find_by_digest(ctx.drivers.sql.as_ref(), &digest(token))
+        .await?
+        .ok_or_else(none)?;
+    let user =
+        serde_json::from_value(answer["user"].clone()).map_err(ApiError::internal_because)?;
+    Ok((record, user))
+}
+
+/// A new better-auth session for `user` (refused for a banned user).
+async fn new_session(ctx: &Ctx<'_>, user: &User) -> Result<SessionRecord, ApiError> {
+    let session = ctx
+        .sessions()
+        .create(user, true, ctx.client_ip(), ctx.user_agent(), ctx.now)
+        .await?;
+    Ok(session.record)
+}
+
+/// Where the browser goes on: `redirect_to`, else the service's origin.
+fn landing(ctx: &Ctx<'_>) -> Result<String, ApiError> {
+    Ok(redirect_to(ctx)?.unwrap_or_else(|| ctx.config.base_origin.to_string()))
 }
 
 /// `redirect_to`, checked against the trusted origins as better-auth checks `callbackURL`.

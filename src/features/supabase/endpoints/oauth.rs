@@ -1,7 +1,7 @@
 //! Signing in with a social or OpenID provider (`GET /authorize`, PKCE: the browser comes back to
 //! `redirect_to?code=`), redeeming that code (`grant_type=pkce`), and unlinking an identity.
 
-use super::{delegate, links, nothing, redirect_to};
+use super::{delegate, landing, links, nothing, opened};
 use crate::error::ApiError;
 use crate::features::social;
 use crate::features::supabase::answers::{error, validation};
@@ -25,13 +25,7 @@ fn callback_target(
     match challenge {
         Some(challenge) => (target.to_string(), challenge),
         None => {
-            let sb_path = ctx
-                .config
-                .supabase
-                .as_ref()
-                .map(|sb| sb.base_path.as_str())
-                .unwrap_or_default();
-            let hop = format!("{}{sb_path}/callback", ctx.config.base_origin);
+            let hop = crate::features::supabase::api_url(ctx.config, "/callback");
             (
                 with_param(&hop, "redirect_to", target),
                 Challenge::implicit(),
@@ -60,7 +54,7 @@ fn provider(ctx: &Ctx<'_>) -> Result<String, ApiError> {
 pub async fn authorize(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let provider = provider(ctx)?;
     let challenge = query_challenge(ctx)?;
-    let target = redirect_to(ctx)?.unwrap_or_else(|| ctx.config.base_origin.to_string());
+    let target = landing(ctx)?;
     let (callback, challenge) = callback_target(ctx, &target, challenge);
     let url = social::begin_hand_off(ctx, &provider, callback, challenge, None).await?;
     Ok(Reply::redirect(url))
@@ -73,7 +67,7 @@ pub async fn link_identity(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let bearer = tokens::bearer(ctx).await?;
     let provider = provider(ctx)?;
     let challenge = query_challenge(ctx)?;
-    let target = redirect_to(ctx)?.unwrap_or_else(|| ctx.config.base_origin.to_string());
+    let target = landing(ctx)?;
     let (callback, challenge) = callback_target(ctx, &target, challenge);
     let intent = social::LinkIntent {
         user_id: bearer.user.id.clone(),
@@ -90,7 +84,7 @@ pub async fn link_identity(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
 /// `GET /callback?code=…&redirect_to=…`: the implicit flow's last hop, from the provider's
 /// callback to `redirect_to` with the session (or the refusal) in the fragment.
 pub async fn implicit_callback(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let target = redirect_to(ctx)?.unwrap_or_else(|| ctx.config.base_origin.to_string());
+    let target = landing(ctx)?;
     if let Some(code) = ctx.input.query("error").map(str::to_string) {
         let description = ctx
             .input
@@ -205,16 +199,8 @@ pub async fn id_token_grant(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             tokens::open(ctx, &bearer.record, user, "oauth").await?,
         ));
     }
-    let (_, answer) = delegate(ctx, &social::FEATURE, "/sign-in/social", body).await?;
-    let sql = ctx.drivers.sql.as_ref();
-    let record = match answer["token"].as_str() {
-        Some(t) => session_table::find_by_digest(sql, &crate::session::digest(t)).await?,
-        None => None,
-    }
-    .ok_or_else(|| ApiError::internal_because("the ID token opened no session"))?;
-    let user = users::find_by_id(sql, &record.user_id)
-        .await?
-        .ok_or_else(|| ApiError::internal_because("the signed-in user is gone"))?;
+    let answer = delegate(ctx, &social::FEATURE, "/sign-in/social", body).await?;
+    let (record, user) = opened(ctx, &answer).await?;
     Ok(Reply::json(
         tokens::open(ctx, &record, user, "id_token").await?,
     ))
